@@ -1,0 +1,28 @@
+"""callback-analyzer: read interviewers' notes and say why a candidate should be called back.
+
+>>> from analyzer import load_model
+>>> result = load_model().analyze("Strong on pricing; could not explain a cohort analysis.")  # doctest: +SKIP
+>>> result.labels  # doctest: +SKIP
+['skill_gap']
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "LABELS", "RECOMMENDATIONS", "load_model", "train", "save_model",
+           "read_records", "TrainingSettings", "CallbackModel", "NoteAnalysis"]
+
+from .labels import LABELS, RECOMMENDATIONS
+
+
+def __getattr__(name):
+    # Model code pulls in numpy and joblib; import it only when asked for, so that
+    # `callback-analyzer --help` and the corpus tools answer instantly.
+    if name in ("load_model", "train", "save_model", "TrainingSettings", "CallbackModel", "NoteAnalysis"):
+        from . import model
+
+        return getattr(model, name)
+    if name == "read_records":
+        from .corpus import read_records
+
+        return read_records
+    raise AttributeError(f"module 'analyzer' has no attribute {name!r}")

@@ -1,0 +1,65 @@
+"""Metrics as plain dicts: per-label precision/recall/F1, macro-F1, the negation subset's
+false-positive rate and recommendation accuracy.
+
+No spaCy or scikit-learn here, so reports and tests can import it cheaply.
+"""
+
+from .labels import LABELS
+
+
+def _ratio(numerator, denominator):
+    return numerator / denominator if denominator else 0.0
+
+
+def label_metrics(gold, predicted, labels=LABELS):
+    """Per-label P/R/F1 and support, plus macro averages, from lists of label sets.
+
+    >>> label_metrics([{"skill_gap"}, set()], [{"skill_gap"}, {"skill_gap"}])["per_label"]["skill_gap"]["precision"]
+    0.5
+    """
+    per_label = {}
+    for label in labels:
+        tp = sum(1 for g, p in zip(gold, predicted) if label in g and label in p)
+        fp = sum(1 for g, p in zip(gold, predicted) if label not in g and label in p)
+        fn = sum(1 for g, p in zip(gold, predicted) if label in g and label not in p)
+        precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+        per_label[label] = {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(_ratio(2 * precision * recall, precision + recall), 4),
+            "support": tp + fn,
+        }
+    return {
+        "per_label": per_label,
+        "macro_f1": round(sum(m["f1"] for m in per_label.values()) / len(labels), 4),
+        "exact_match": round(_ratio(sum(1 for g, p in zip(gold, predicted) if set(g) == set(p)), len(gold)), 4),
+    }
+
+
+def negation_false_positive_rate(gold, predicted, kinds):
+    """Share of `negation` notes where the model raises a label the annotators did not give."""
+    pairs = [(g, p) for g, p, kind in zip(gold, predicted, kinds) if kind == "negation"]
+    wrong = sum(1 for g, p in pairs if set(p) - set(g))
+    return {"notes": len(pairs), "with_false_positive": wrong, "rate": round(_ratio(wrong, len(pairs)), 4)}
+
+
+def recommendation_accuracy(gold, predicted):
+    """Accuracy over notes whose gold recommendation is not null, and direction agreement."""
+    pairs = [(g, p) for g, p in zip(gold, predicted) if g is not None]
+    exact = sum(1 for g, p in pairs if g == p)
+    same_side = sum(1 for g, p in pairs if g.endswith("no") == p.endswith("no"))
+    return {"notes": len(pairs), "accuracy": round(_ratio(exact, len(pairs)), 4),
+            "direction_accuracy": round(_ratio(same_side, len(pairs)), 4)}
+
+
+def evaluate_predictions(records, predicted_labels, predicted_recommendations=None):
+    """All metrics for one system on a list of labelled records."""
+    gold = [set(record["labels"]) for record in records]
+    predicted = [set(labels) for labels in predicted_labels]
+    result = label_metrics(gold, predicted)
+    result["negation"] = negation_false_positive_rate(gold, predicted, [r.get("kind") for r in records])
+    if predicted_recommendations is not None:
+        result["recommendation"] = recommendation_accuracy([r.get("recommendation") for r in records],
+                                                           predicted_recommendations)
+    result["notes"] = len(records)
+    return result

@@ -1,0 +1,445 @@
+"""Build, fit, save and load the callback classifier: the only module that calls joblib.
+
+Each label has two linear heads over the same TF-IDF vector: a logistic regression, and
+one over naive-Bayes-scaled features (NB-LR, Wang & Manning 2012), which leans on the words
+that separate the classes and so is harder to fool with a topic that is only mentioned.
+Each head is Platt-calibrated on out-of-fold scores; a label's probability is the mean of
+its heads', and its threshold is tuned on the same cross-validation.
+
+Training uses scikit-learn. The fitted model is then kept as plain numpy arrays
+(vocabulary, idf weights, coefficients, calibration, thresholds): predicting from them gives
+the same numbers as the scikit-learn objects, and a cold ``classify`` never pays
+scikit-learn's one-second import.
+"""
+
+import hashlib
+import json
+import math
+import os
+import platform
+import shutil
+import tempfile
+import warnings
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+from .errors import EmptyNoteError, ModelIntegrityError, ModelNotFoundError, ModelVersionError, TrainingError
+from .labels import LABELS, RECOMMENDATIONS
+
+MODEL_FILE = "model.joblib"
+META_FILE = "meta.json"
+FORMAT_VERSION = 2
+MAX_EVIDENCE = 3
+
+
+class ModelVersionWarning(UserWarning):
+    """The model was saved under other library versions than the ones installed."""
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Every knob of training; the saved meta.json records them all."""
+
+    C: float = 4.0
+    nb_C: float = 16.0
+    nb_alpha: float = 1.0
+    min_df: int = 2
+    class_weight: str = "balanced"
+    folds: int = 5
+    seed: int = 13
+    recommendation_C: float = 8.0
+    max_iter: int = 3000
+
+
+@dataclass
+class Evidence:
+    """A span of the note that supports a label; ``text == note[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+    weight: float
+
+    def to_dict(self):
+        return {"text": self.text, "start": self.start, "end": self.end}
+
+
+@dataclass
+class NoteAnalysis:
+    """What the model reads in one note."""
+
+    text: str
+    labels: list
+    scores: dict
+    evidence: dict
+    recommendation: str
+    recommendation_scores: dict = field(default_factory=dict)
+
+    def to_dict(self):
+        return {
+            "labels": list(self.labels),
+            "scores": {label: round(score, 4) for label, score in self.scores.items()},
+            "evidence": {label: [item.to_dict() for item in items] for label, items in self.evidence.items()},
+            "recommendation": self.recommendation,
+            "recommendation_scores": {k: round(v, 4) for k, v in self.recommendation_scores.items()},
+        }
+
+
+def _sigmoid(values):
+    return 1.0 / (1.0 + np.exp(-values))
+
+
+def _softmax(values):
+    shifted = values - values.max()
+    exp = np.exp(shifted)
+    return exp / exp.sum()
+
+
+class CallbackModel:
+    """A fitted classifier: four calibrated label heads and a recommendation head.
+
+    >>> model = load_model()  # doctest: +SKIP
+    >>> model.analyze("Couldn't explain a left join; otherwise pleasant.").labels  # doctest: +SKIP
+    ['skill_gap']
+    """
+
+    def __init__(self, *, labels, vocabulary, idf, coef, intercept, calibration, thresholds,
+                 recommendation_classes, recommendation_coef, recommendation_intercept, info=None):
+        self.labels = tuple(labels)
+        self.vocabulary = vocabulary
+        self.idf = np.asarray(idf, dtype=np.float64)
+        # coef: (heads, labels, features); intercept: (heads, labels); calibration: (heads, labels, 2)
+        self.coef = np.asarray(coef, dtype=np.float64)
+        self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.calibration = np.asarray(calibration, dtype=np.float64)
+        self.thresholds = np.asarray(thresholds, dtype=np.float64)
+        self.recommendation_classes = tuple(recommendation_classes)
+        self.recommendation_coef = np.asarray(recommendation_coef, dtype=np.float64)
+        self.recommendation_intercept = np.asarray(recommendation_intercept, dtype=np.float64)
+        self.info = dict(info or {})
+
+    # -- features -------------------------------------------------------------------
+    def _weights(self, features):
+        """TF-IDF weights of a note, as TfidfVectorizer(sublinear_tf=True) computes them."""
+        counts = Counter(index for feature in features
+                         if (index := self.vocabulary.get(feature)) is not None)
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        weights = (1.0 + np.log(tf)) * self.idf[indices]
+        norm = math.sqrt(float(weights @ weights))
+        return indices, weights / norm if norm else weights
+
+    def decision_values(self, features):
+        """Raw linear scores, one row per head and one column per label."""
+        indices, weights = self._weights(features)
+        return self.coef[:, :, indices] @ weights + self.intercept
+
+    def probabilities(self, features):
+        """Calibrated probability per label: the mean over heads."""
+        raw = self.decision_values(features)
+        calibrated = _sigmoid(self.calibration[:, :, 0] * raw + self.calibration[:, :, 1])
+        return calibrated.mean(axis=0)
+
+    def _recommendation(self, features):
+        indices, weights = self._weights(features)
+        logits = self.recommendation_coef[:, indices] @ weights + self.recommendation_intercept
+        probabilities = _softmax(logits)
+        return self.recommendation_classes[int(np.argmax(probabilities))], probabilities
+
+    # -- analysis -------------------------------------------------------------------
+    def analyze(self, text):
+        """Analyse one note: labels, calibrated scores, evidence spans, recommendation."""
+        return next(self.analyze_many([text]))
+
+    def analyze_many(self, texts, *, batch_size=256):
+        """Stream one NoteAnalysis per text, in order; spaCy tokenises a chunk at a time.
+
+        A bad text (empty, not a string) raises after the results before it are yielded.
+        """
+        from .features import featurize
+
+        iterator = iter(texts)
+        while chunk := list(islice(iterator, batch_size)):
+            checked, error = [], None
+            for text in chunk:
+                try:
+                    checked.append(_check_text(text))
+                except (EmptyNoteError, TypeError) as problem:
+                    error = problem
+                    break
+            for text, (features, per_segment) in zip(checked, featurize(checked, batch_size=batch_size)):
+                yield self._analysis(text, features, per_segment)
+            if error is not None:
+                raise error
+
+    def _analysis(self, text, features, per_segment):
+        probabilities = self.probabilities(features)
+        labels = [label for label, p, t in zip(self.labels, probabilities, self.thresholds) if p >= t]
+        evidence = {label: self._evidence(text, self.labels.index(label), features, per_segment)
+                    for label in labels}
+        recommendation, recommendation_probabilities = self._recommendation(features)
+        return NoteAnalysis(
+            text=text,
+            labels=labels,
+            scores={label: float(p) for label, p in zip(self.labels, probabilities)},
+            evidence=evidence,
+            recommendation=recommendation,
+            recommendation_scores={c: float(p) for c, p in zip(self.recommendation_classes, recommendation_probabilities)},
+        )
+
+    def _evidence(self, text, label_index, features, per_segment):
+        """The segments whose features push this label's score up the most."""
+        indices, weights = self._weights(features)
+        note_weight = dict(zip(indices.tolist(), weights.tolist()))
+        # Each head's words count in proportion to its calibration slope.
+        coef = (self.calibration[:, label_index, 0:1] * self.coef[:, label_index, :]).sum(axis=0)
+        scored = []
+        for (start, end), segment in per_segment:
+            seen = {self.vocabulary[f] for f in segment if f in self.vocabulary}
+            contribution = sum(note_weight.get(i, 0.0) * coef[i] for i in seen)
+            if contribution > 0:
+                scored.append((contribution, start, end))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        if not scored:
+            return []
+        best = scored[0][0]
+        chosen = [item for item in scored[:MAX_EVIDENCE] if item[0] >= 0.25 * best]
+        return [Evidence(text[start:end], start, end, round(weight, 4))
+                for weight, start, end in sorted(chosen, key=lambda item: item[1])]
+
+    # -- persistence ----------------------------------------------------------------
+    def state(self):
+        """Everything needed to rebuild the model: plain arrays, lists and dicts."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "labels": list(self.labels),
+            "vocabulary": self.vocabulary,
+            "idf": self.idf,
+            "coef": self.coef,
+            "intercept": self.intercept,
+            "calibration": self.calibration,
+            "thresholds": self.thresholds,
+            "recommendation_classes": list(self.recommendation_classes),
+            "recommendation_coef": self.recommendation_coef,
+            "recommendation_intercept": self.recommendation_intercept,
+        }
+
+
+def _check_text(text):
+    if not isinstance(text, str):
+        raise TypeError(f"a note must be a string, got {type(text).__name__}")
+    if not text.strip():
+        raise EmptyNoteError("the note is empty or only whitespace; give the interviewer's text")
+    return text
+
+
+# -- training --------------------------------------------------------------------------
+def label_matrix(records, labels=LABELS):
+    return np.array([[int(label in record["labels"]) for label in labels] for record in records])
+
+
+def best_threshold(y_true, probabilities):
+    """The probability cut-off with the best F1 on out-of-fold predictions."""
+    from sklearn.metrics import f1_score
+
+    grid = np.round(np.arange(0.10, 0.91, 0.01), 2)
+    scores = [f1_score(y_true, probabilities >= t, zero_division=0) for t in grid]
+    return float(grid[int(np.argmax(scores))]), float(max(scores))
+
+
+def _linear_weights(fitted):
+    """Coefficients and intercept of a fitted head over the raw TF-IDF features."""
+    if hasattr(fitted, "steps"):
+        scaler, classifier = fitted.steps[0][1], fitted.steps[-1][1]
+        return classifier.coef_[0] * scaler.ratios_, classifier.intercept_[0]
+    return fitted.coef_[0], fitted.intercept_[0]
+
+
+def train(records, settings=None, *, progress=None):
+    """Fit a CallbackModel on labelled records (dicts with ``text``, ``labels``, ``recommendation``).
+
+    ``progress`` is called with a short message before each long step.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+
+    from .features import NaiveBayesScaler, featurize, passthrough
+
+    settings = settings or TrainingSettings()
+    report = progress or (lambda message: None)
+    records = list(records)
+    if not records:
+        raise TrainingError("no training notes; check the corpus path and its 'split' fields")
+    texts = [record["text"] for record in records]
+    targets = label_matrix(records)
+
+    report(f"featurising {len(texts)} notes")
+    features = [note_features for note_features, _ in featurize(texts)]
+    vectorizer = TfidfVectorizer(analyzer=passthrough, sublinear_tf=True, min_df=settings.min_df,
+                                 dtype=np.float64)
+    matrix = vectorizer.fit_transform(features)
+
+    heads = [
+        lambda: LogisticRegression(C=settings.C, class_weight=settings.class_weight, max_iter=settings.max_iter),
+        lambda: make_pipeline(NaiveBayesScaler(alpha=settings.nb_alpha),
+                              LogisticRegression(C=settings.nb_C, class_weight=settings.class_weight,
+                                                 max_iter=settings.max_iter)),
+    ]
+    coefs = np.zeros((len(heads), len(LABELS), matrix.shape[1]))
+    intercepts = np.zeros((len(heads), len(LABELS)))
+    calibration = np.zeros((len(heads), len(LABELS), 2))
+    thresholds, cv_f1 = [], {}
+    folds = StratifiedKFold(n_splits=settings.folds, shuffle=True, random_state=settings.seed)
+    for index, label in enumerate(LABELS):
+        report(f"cross-validating and fitting {label}")
+        target = targets[:, index]
+        if target.min() == target.max():
+            raise TrainingError(f"label {label!r} has only one class in the training data; add notes with and without it")
+        out_of_fold_probabilities = []
+        for head, make_head in enumerate(heads):
+            out_of_fold = cross_val_predict(make_head(), matrix, target, cv=folds, method="decision_function")
+            platt = LogisticRegression(C=1e4, max_iter=settings.max_iter).fit(out_of_fold.reshape(-1, 1), target)
+            slope, offset = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+            out_of_fold_probabilities.append(_sigmoid(slope * out_of_fold + offset))
+            coefs[head, index], intercepts[head, index] = _linear_weights(make_head().fit(matrix, target))
+            calibration[head, index] = (slope, offset)
+        threshold, f1 = best_threshold(target, np.mean(out_of_fold_probabilities, axis=0))
+        thresholds.append(threshold)
+        cv_f1[label] = round(f1, 4)
+
+    report("fitting the recommendation head")
+    rated = [i for i, record in enumerate(records) if record.get("recommendation") in RECOMMENDATIONS]
+    recommender = LogisticRegression(C=settings.recommendation_C, max_iter=settings.max_iter)
+    recommender.fit(matrix[rated], [records[i]["recommendation"] for i in rated])
+
+    return CallbackModel(
+        labels=LABELS,
+        vocabulary={term: int(i) for term, i in sorted(vectorizer.vocabulary_.items())},
+        idf=vectorizer.idf_,
+        coef=coefs,
+        intercept=intercepts,
+        calibration=calibration,
+        thresholds=np.array(thresholds),
+        recommendation_classes=[str(c) for c in recommender.classes_],
+        recommendation_coef=recommender.coef_,
+        recommendation_intercept=recommender.intercept_,
+        info={"settings": asdict(settings), "training_notes": len(records),
+              "cross_validated_f1": cv_f1, "features": len(vectorizer.vocabulary_)},
+    )
+
+
+# -- saving and loading ----------------------------------------------------------------
+def default_model_dir():
+    """The shipped model: inside the installed package, or ``models/default`` in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "models" / "default", here.parent / "models" / "default"):
+        if (candidate / META_FILE).exists():
+            return candidate
+    return here.parent / "models" / "default"
+
+
+def library_versions():
+    versions = {"python": platform.python_version()}
+    for name in ("callback-analyzer", "scikit-learn", "spacy", "numpy", "joblib"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_model(model, directory, *, extra_meta=None):
+    """Write the model directory atomically: a temporary sibling, then a rename."""
+    import joblib
+
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+    try:
+        joblib.dump(model.state(), staging / MODEL_FILE, compress=3)
+        meta = {
+            "name": "callback-classifier",
+            "format_version": FORMAT_VERSION,
+            "labels": list(model.labels),
+            "thresholds": {label: float(t) for label, t in zip(model.labels, model.thresholds)},
+            "recommendation_classes": list(model.recommendation_classes),
+            "versions": library_versions(),
+            "files": {MODEL_FILE: sha256_file(staging / MODEL_FILE)},
+            **model.info,
+            **(extra_meta or {}),
+        }
+        (staging / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        if directory.exists():
+            for keep in directory.iterdir():
+                if keep.name not in (MODEL_FILE, META_FILE) and not (staging / keep.name).exists():
+                    shutil.copy2(keep, staging / keep.name)
+            retired = directory.with_name(f".{directory.name}-retired-{os.getpid()}")
+            os.replace(directory, retired)
+            os.replace(staging, directory)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return directory
+
+
+def read_meta(directory):
+    meta_path = Path(directory) / META_FILE
+    if not meta_path.exists():
+        raise ModelNotFoundError(f"{directory}: no {META_FILE}; is this a model directory? "
+                                 "To build one, run: callback-analyzer train")
+    return json.loads(meta_path.read_text())
+
+
+def load_model(directory=None):
+    """Load a model directory, verifying each file's sha256 before unpickling it."""
+    import joblib
+
+    directory = Path(directory) if directory is not None else default_model_dir()
+    meta = read_meta(directory)
+    model_path = directory / MODEL_FILE
+    if not model_path.exists():
+        raise ModelNotFoundError(f"{model_path}: model file missing; to rebuild, run: callback-analyzer train")
+    expected = meta.get("files", {}).get(MODEL_FILE)
+    actual = sha256_file(model_path)
+    if expected != actual:
+        raise ModelIntegrityError(
+            f"{model_path}: sha256 {actual[:12]}… does not match {str(expected)[:12]}… recorded in "
+            f"{META_FILE}; the file was changed or corrupted, so it is not loaded. "
+            "To rebuild it, run: callback-analyzer train")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ModelVersionError(f"{directory}: model format {meta.get('format_version')} is not {FORMAT_VERSION}, "
+                                "the one this version reads; to rebuild it, run: callback-analyzer train")
+    _warn_on_version_drift(directory, meta.get("versions", {}))
+    state = joblib.load(model_path)
+    state.pop("format_version", None)
+    return CallbackModel(**state, info=meta)
+
+
+def _warn_on_version_drift(directory, saved):
+    installed = library_versions()
+    drift = [f"{name} {saved.get(name)} (installed: {installed.get(name)})"
+             for name in ("scikit-learn", "numpy") if saved.get(name) and saved.get(name) != installed.get(name)]
+    if drift:
+        warnings.warn(f"{directory}: model saved under {', '.join(drift)}. Predictions use the saved arrays, "
+                      "but to rebuild the model under this install, run: callback-analyzer train",
+                      ModelVersionWarning, stacklevel=3)

@@ -1,0 +1,56 @@
+"""Leave-one-slice-out evaluation: how well the model carries to notes from other writers.
+
+The corpus was written in slices (industries × interviewer personas); a candidate id's
+prefix names its slice. Train on all slices but one, score on the one left out, for each
+slice. This is the closest in-repo proxy for an evaluation set written by other hands.
+
+    python scripts/cross_domain.py [--baseline]
+"""
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from analyzer.corpus import read_records  # noqa: E402
+from analyzer.evaluate import evaluate_predictions  # noqa: E402
+
+
+def slice_of(record):
+    return record["candidate"].split("-")[0]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--baseline", action="store_true", help="also score default TF-IDF + LogisticRegression")
+    args = parser.parse_args()
+    from analyzer.baselines import TfidfLogisticBaseline
+    from analyzer.model import train
+
+    records = list(read_records())
+    slices = sorted({slice_of(r) for r in records})
+    results = {}
+    for held_out in slices:
+        train_set = [r for r in records if slice_of(r) != held_out]
+        test_set = [r for r in records if slice_of(r) == held_out]
+        model = train(train_set)
+        analyses = list(model.analyze_many(r["text"] for r in test_set))
+        metrics = evaluate_predictions(test_set, [a.labels for a in analyses], [a.recommendation for a in analyses])
+        row = {"notes": len(test_set), "macro_f1": metrics["macro_f1"], "negation_fp": metrics["negation"]["rate"],
+               "recommendation_acc": metrics["recommendation"]["accuracy"],
+               "per_label_f1": {k: v["f1"] for k, v in metrics["per_label"].items()}}
+        if args.baseline:
+            predicted = TfidfLogisticBaseline().fit(train_set).predict([r["text"] for r in test_set])
+            row["baseline_macro_f1"] = evaluate_predictions(test_set, predicted)["macro_f1"]
+        results[held_out] = row
+        print(held_out, json.dumps(row), flush=True)
+    summary = {key: round(statistics.mean(r[key] for r in results.values()), 4)
+               for key in ("macro_f1", "negation_fp", "recommendation_acc", *(["baseline_macro_f1"] if args.baseline else []))}
+    print("mean", json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+from analyzer.errors import EmptyNoteError, ModelIntegrityError, ModelNotFoundError
+from analyzer.labels import LABELS, RECOMMENDATIONS
+from analyzer.model import MODEL_FILE, ModelVersionWarning, TrainingSettings, load_model, train
+
+
+def test_model_round_trip_gives_identical_predictions(small_model, small_model_dir, corpus_records):
+    texts = [r["text"] for r in corpus_records if r["split"] == "test"][:60]
+    reloaded = load_model(small_model_dir)
+    before = [a.to_dict() for a in small_model.analyze_many(texts)]
+    after = [a.to_dict() for a in reloaded.analyze_many(texts)]
+    assert before == after
+
+
+def test_model_training_is_reproducible(small_records, small_model, corpus_records):
+    again = train(small_records, TrainingSettings(folds=3))
+    texts = [r["text"] for r in corpus_records if r["split"] == "dev"][:40]
+    assert [a.to_dict() for a in again.analyze_many(texts)] == [a.to_dict() for a in small_model.analyze_many(texts)]
+
+
+def test_model_arrays_match_scikit_learn(small_records):
+    """Our numpy scoring reproduces scikit-learn's TF-IDF + logistic regression."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn.pipeline import make_pipeline
+
+    from analyzer.features import NaiveBayesScaler, featurize, passthrough
+
+    records = small_records[:80]
+    features = [f for f, _ in featurize([r["text"] for r in records])]
+    settings = TrainingSettings(folds=3)
+    model = train(records, settings)
+    vectorizer = TfidfVectorizer(analyzer=passthrough, sublinear_tf=True, min_df=settings.min_df)
+    matrix = vectorizer.fit_transform(features)
+    target = [int("skill_gap" in r["labels"]) for r in records]
+    reference = LogisticRegression(C=settings.C, class_weight=settings.class_weight,
+                                   max_iter=settings.max_iter).fit(matrix, target)
+    nb_reference = make_pipeline(NaiveBayesScaler(alpha=settings.nb_alpha),
+                                 LogisticRegression(C=settings.nb_C, class_weight=settings.class_weight,
+                                                    max_iter=settings.max_iter)).fit(matrix, target)
+    ours = np.array([model.decision_values(f)[:, 0] for f in features])
+    assert np.allclose(ours[:, 0], reference.decision_function(matrix), atol=1e-8)
+    assert np.allclose(ours[:, 1], nb_reference.decision_function(matrix), atol=1e-8)
+
+
+def test_model_result_fields(small_model):
+    result = small_model.analyze("Couldn't explain a left join, and talked over the junior on the panel.")
+    assert set(result.scores) == set(LABELS)
+    assert all(0.0 <= s <= 1.0 for s in result.scores.values())
+    assert result.recommendation in RECOMMENDATIONS
+    assert set(result.labels) <= set(LABELS)
+
+
+def test_model_evidence_offsets_slice_the_text(small_model, corpus_records):
+    texts = [r["text"] for r in corpus_records if r["labels"] and r["split"] == "test"][:80]
+    checked = 0
+    for text, result in zip(texts, small_model.analyze_many(texts)):
+        assert set(result.evidence) == set(result.labels)
+        for items in result.evidence.values():
+            assert 1 <= len(items) <= 3
+            for item in items:
+                assert text[item.start:item.end] == item.text
+                checked += 1
+    assert checked > 20
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t "])
+def test_model_refuses_empty_note(small_model, text):
+    with pytest.raises(EmptyNoteError):
+        small_model.analyze(text)
+
+
+def test_model_analyze_many_streams_in_order_and_stops_at_bad_note(small_model):
+    texts = ["Great with customers.", "Weak on forecasting.", "", "never reached"]
+    results = []
+    with pytest.raises(EmptyNoteError):
+        for result in small_model.analyze_many(texts):
+            results.append(result.text)
+    assert results == texts[:2]
+
+
+def test_model_tampered_file_is_refused(small_model_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "tampered"
+    shutil.copytree(small_model_dir, copy)
+    with open(copy / MODEL_FILE, "ab") as handle:
+        handle.write(b"\x00")
+    with pytest.raises(ModelIntegrityError, match="sha256"):
+        load_model(copy)
+
+
+def test_model_missing_directory_says_how_to_build(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="callback-analyzer train"):
+        load_model(tmp_path / "nowhere")
+
+
+def test_model_other_library_version_warns(small_model_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "old"
+    shutil.copytree(small_model_dir, copy)
+    meta = json.loads((copy / "meta.json").read_text())
+    meta["versions"]["scikit-learn"] = "0.24.2"
+    (copy / "meta.json").write_text(json.dumps(meta))
+    with pytest.warns(ModelVersionWarning, match="callback-analyzer train"):
+        load_model(copy)
+
+
+def test_model_meta_records_how_it_was_made(small_model_dir):
+    meta = json.loads((small_model_dir / "meta.json").read_text())
+    assert meta["labels"] == list(LABELS)
+    assert set(meta["thresholds"]) == set(LABELS)
+    assert {"python", "scikit-learn", "spacy"} <= set(meta["versions"])
+    assert len(meta["files"][MODEL_FILE]) == 64
+    assert meta["settings"]["seed"] == TrainingSettings().seed
+
+
+def test_model_best_threshold_maximises_f1():
+    from analyzer.model import best_threshold
+
+    truth = np.array([0, 0, 0, 1, 1, 1])
+    probabilities = np.array([0.05, 0.2, 0.3, 0.35, 0.6, 0.8])
+    threshold, f1 = best_threshold(truth, probabilities)
+    assert 0.30 < threshold <= 0.35
+    assert f1 == 1.0
+
+
+def test_model_thresholds_stored_per_label(small_model):
+    assert small_model.thresholds.shape == (len(LABELS),)
+    assert all(0.1 <= t <= 0.9 for t in small_model.thresholds)
+
+
+def test_model_naive_bayes_scaler_favours_class_words():
+    from scipy.sparse import csr_matrix
+
+    from analyzer.features import NaiveBayesScaler
+
+    X = csr_matrix(np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [0.0, 1.0, 1.0]]))
+    scaler = NaiveBayesScaler().fit(X, [1, 1, 0, 0])
+    assert scaler.ratios_[0] > 0 > scaler.ratios_[1]
+    assert abs(scaler.ratios_[2]) < 1e-9
+    assert np.allclose(scaler.transform(X).toarray()[0], [scaler.ratios_[0], 0.0, scaler.ratios_[2]])
