@@ -143,7 +143,7 @@ def evaluate(model_path, corpus_path, split, baselines, output):
     Example:
       callback-analyzer evaluate --baselines --output metrics.json
     """
-    from .report import render_comparison
+    from .report import render_comparison, render_label_table
     from .training import compare_with_baselines, evaluate_model
 
     def progress(message):
@@ -156,6 +156,13 @@ def evaluate(model_path, corpus_path, split, baselines, output):
             results.update(compare_with_baselines(corpus_path, split=split, progress=progress))
     except AnalyzerError as error:
         _fail(error)
+    shipped = results["shipped model"]
+    click.echo(f"Shipped model on the {split} split ({shipped['notes']} notes):\n")
+    click.echo(render_label_table(shipped))
+    click.echo(f"\nmacro-F1 {shipped['macro_f1']:.3f}; negation notes with a false positive: "
+               f"{shipped['negation']['with_false_positive']}/{shipped['negation']['notes']} "
+               f"({shipped['negation']['rate']:.1%}); recommendation accuracy "
+               f"{shipped['recommendation']['accuracy']:.3f} over {shipped['recommendation']['notes']} notes\n")
     click.echo(render_comparison(results))
     if output is not None:
         output.write_text(json.dumps(results, indent=2) + "\n")

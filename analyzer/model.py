@@ -17,6 +17,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import tempfile
 import warnings
@@ -33,8 +34,9 @@ from .labels import LABELS, RECOMMENDATIONS
 
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MAX_EVIDENCE = 3
+NO_SEGMENT = -5.0  # the segment score of a note with no segments
 
 
 class ModelVersionWarning(UserWarning):
@@ -48,6 +50,7 @@ class TrainingSettings:
     C: float = 4.0
     nb_C: float = 16.0
     nb_alpha: float = 1.0
+    segment_C: float = 4.0
     min_df: int = 2
     class_weight: str = "balanced"
     folds: int = 5
@@ -108,7 +111,8 @@ class CallbackModel:
     ['skill_gap']
     """
 
-    def __init__(self, *, labels, vocabulary, idf, coef, intercept, calibration, thresholds,
+    def __init__(self, *, labels, vocabulary, idf, coef, intercept, calibration,
+                 segment_idf, segment_coef, segment_intercept, segment_calibration, thresholds,
                  recommendation_classes, recommendation_coef, recommendation_intercept, info=None):
         self.labels = tuple(labels)
         self.vocabulary = vocabulary
@@ -117,38 +121,59 @@ class CallbackModel:
         self.coef = np.asarray(coef, dtype=np.float64)
         self.intercept = np.asarray(intercept, dtype=np.float64)
         self.calibration = np.asarray(calibration, dtype=np.float64)
+        # The segment head scores each segment; a note's score is its best segment's.
+        self.segment_idf = np.asarray(segment_idf, dtype=np.float64)
+        self.segment_coef = np.asarray(segment_coef, dtype=np.float64)
+        self.segment_intercept = np.asarray(segment_intercept, dtype=np.float64)
+        self.segment_calibration = np.asarray(segment_calibration, dtype=np.float64)
         self.thresholds = np.asarray(thresholds, dtype=np.float64)
         self.recommendation_classes = tuple(recommendation_classes)
         self.recommendation_coef = np.asarray(recommendation_coef, dtype=np.float64)
         self.recommendation_intercept = np.asarray(recommendation_intercept, dtype=np.float64)
         self.info = dict(info or {})
+        # For evidence, each head's words count in proportion to its calibration slope.
+        self._evidence_coef = (self.calibration[:, :, 0:1] * self.coef).sum(axis=0)
 
     # -- features -------------------------------------------------------------------
-    def _weights(self, features):
+    def _weights(self, features, idf=None):
         """TF-IDF weights of a note, as TfidfVectorizer(sublinear_tf=True) computes them."""
+        idf = self.idf if idf is None else idf
         counts = Counter(index for feature in features
                          if (index := self.vocabulary.get(feature)) is not None)
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        weights = (1.0 + np.log(tf)) * self.idf[indices]
+        weights = (1.0 + np.log(tf)) * idf[indices]
         norm = math.sqrt(float(weights @ weights))
         return indices, weights / norm if norm else weights
 
     def decision_values(self, features):
         """Raw linear scores, one row per head and one column per label."""
-        indices, weights = self._weights(features)
+        return self._decision_values(*self._weights(features))
+
+    def _decision_values(self, indices, weights):
         return self.coef[:, :, indices] @ weights + self.intercept
 
-    def probabilities(self, features):
-        """Calibrated probability per label: the mean over heads."""
-        raw = self.decision_values(features)
-        calibrated = _sigmoid(self.calibration[:, :, 0] * raw + self.calibration[:, :, 1])
-        return calibrated.mean(axis=0)
+    def probabilities(self, features, per_segment):
+        """Calibrated probability per label: the mean over the note heads and the segment head."""
+        segment_scores = self._segment_decisions(per_segment)
+        return self._probabilities(*self._weights(features), segment_scores)
 
-    def _recommendation(self, features):
-        indices, weights = self._weights(features)
+    def _segment_decisions(self, per_segment):
+        """Segment head scores, one row per segment and one column per label."""
+        rows = [self.segment_coef[:, indices] @ weights + self.segment_intercept
+                for indices, weights in (self._weights(segment, self.segment_idf) for _, segment in per_segment)]
+        return np.array(rows) if rows else np.zeros((0, len(self.labels)))
+
+    def _probabilities(self, indices, weights, segment_scores):
+        raw = self._decision_values(indices, weights)
+        calibrated = _sigmoid(self.calibration[:, :, 0] * raw + self.calibration[:, :, 1])
+        best_segment = segment_scores.max(axis=0) if len(segment_scores) else np.full(len(self.labels), NO_SEGMENT)
+        segment = _sigmoid(self.segment_calibration[:, 0] * best_segment + self.segment_calibration[:, 1])
+        return (calibrated.sum(axis=0) + segment) / (len(calibrated) + 1)
+
+    def _recommendation(self, indices, weights):
         logits = self.recommendation_coef[:, indices] @ weights + self.recommendation_intercept
         probabilities = _softmax(logits)
         return self.recommendation_classes[int(np.argmax(probabilities))], probabilities
@@ -180,11 +205,17 @@ class CallbackModel:
                 raise error
 
     def _analysis(self, text, features, per_segment):
-        probabilities = self.probabilities(features)
+        indices, weights = self._weights(features)
+        segment_scores = self._segment_decisions(per_segment)
+        probabilities = self._probabilities(indices, weights, segment_scores)
         labels = [label for label, p, t in zip(self.labels, probabilities, self.thresholds) if p >= t]
-        evidence = {label: self._evidence(text, self.labels.index(label), features, per_segment)
+        if labels:
+            note_weight = dict(zip(indices.tolist(), weights.tolist()))
+            segments = [(span, {i for f in segment if (i := self.vocabulary.get(f)) is not None})
+                        for span, segment in per_segment]
+        evidence = {label: self._evidence(text, self.labels.index(label), note_weight, segments, segment_scores)
                     for label in labels}
-        recommendation, recommendation_probabilities = self._recommendation(features)
+        recommendation, recommendation_probabilities = self._recommendation(indices, weights)
         return NoteAnalysis(
             text=text,
             labels=labels,
@@ -194,18 +225,17 @@ class CallbackModel:
             recommendation_scores={c: float(p) for c, p in zip(self.recommendation_classes, recommendation_probabilities)},
         )
 
-    def _evidence(self, text, label_index, features, per_segment):
-        """The segments whose features push this label's score up the most."""
-        indices, weights = self._weights(features)
-        note_weight = dict(zip(indices.tolist(), weights.tolist()))
-        # Each head's words count in proportion to its calibration slope.
-        coef = (self.calibration[:, label_index, 0:1] * self.coef[:, label_index, :]).sum(axis=0)
-        scored = []
-        for (start, end), segment in per_segment:
-            seen = {self.vocabulary[f] for f in segment if f in self.vocabulary}
-            contribution = sum(note_weight.get(i, 0.0) * coef[i] for i in seen)
-            if contribution > 0:
-                scored.append((contribution, start, end))
+    def _evidence(self, text, label_index, note_weight, segments, segment_scores):
+        """The segments the segment head rates highest for this label, or, when it rates none
+        positively, those whose words push the note heads' score up the most."""
+        scored = [(float(score), start, end) for ((start, end), _), score
+                  in zip(segments, segment_scores[:, label_index] if len(segment_scores) else []) if score > 0]
+        if not scored:
+            coef = self._evidence_coef[label_index]
+            for (start, end), seen in segments:
+                contribution = sum(note_weight[i] * coef[i] for i in seen)
+                if contribution > 0:
+                    scored.append((contribution, start, end))
         scored.sort(key=lambda item: (-item[0], item[1]))
         if not scored:
             return []
@@ -225,6 +255,10 @@ class CallbackModel:
             "coef": self.coef,
             "intercept": self.intercept,
             "calibration": self.calibration,
+            "segment_idf": self.segment_idf,
+            "segment_coef": self.segment_coef,
+            "segment_intercept": self.segment_intercept,
+            "segment_calibration": self.segment_calibration,
             "thresholds": self.thresholds,
             "recommendation_classes": list(self.recommendation_classes),
             "recommendation_coef": self.recommendation_coef,
@@ -243,6 +277,25 @@ def _check_text(text):
 # -- training --------------------------------------------------------------------------
 def label_matrix(records, labels=LABELS):
     return np.array([[int(label in record["labels"]) for label in labels] for record in records])
+
+
+def _words(text):
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def segment_targets(records, per_segment):
+    """Segment-level labels from the notes' topics: 1 where a segment holds one of the note's
+    topic phrases for the label, 0 where the note lacks the label, -1 (unknown) otherwise."""
+    rows = []
+    for record, segments in zip(records, per_segment):
+        topics = {label: [_words(p) for p in record.get("topics", {}).get(label, []) if _words(p)]
+                  for label in LABELS}
+        for (start, end), _ in segments:
+            words = _words(record["text"][start:end])
+            rows.append([0 if label not in record["labels"]
+                         else 1 if any(p in words or (len(p) > 20 and p[:20] in words) for p in topics[label])
+                         else -1 for label in LABELS])
+    return np.array(rows, dtype=np.int64).reshape(-1, len(LABELS))
 
 
 def best_threshold(y_true, probabilities):
@@ -283,10 +336,35 @@ def train(records, settings=None, *, progress=None):
     targets = label_matrix(records)
 
     report(f"featurising {len(texts)} notes")
-    features = [note_features for note_features, _ in featurize(texts)]
-    vectorizer = TfidfVectorizer(analyzer=passthrough, sublinear_tf=True, min_df=settings.min_df,
+    featurized = list(featurize(texts))
+    features = [note_features for note_features, _ in featurized]
+    per_segment = [segments for _, segments in featurized]
+    vectorizer = TfidfVectorizer(analyzer=passthrough, lowercase=False, sublinear_tf=True, min_df=settings.min_df,
                                  dtype=np.float64)
     matrix = vectorizer.fit_transform(features)
+    # Segments get idf weights of their own: a word common across a note's sentences is not
+    # common across notes.
+    segment_vectorizer = TfidfVectorizer(analyzer=passthrough, lowercase=False, sublinear_tf=True, dtype=np.float64,
+                                         vocabulary=vectorizer.vocabulary_)
+    segment_matrix = segment_vectorizer.fit_transform([segment for segments in per_segment for _, segment in segments])
+    segment_note = np.array([n for n, segments in enumerate(per_segment) for _ in segments], dtype=np.int64)
+    segment_target = segment_targets(records, per_segment)
+    segment_coef = np.zeros((len(LABELS), matrix.shape[1]))
+    segment_intercept = np.zeros(len(LABELS))
+    segment_calibration = np.zeros((len(LABELS), 2))
+
+    def fit_segment_head(label_index, notes):
+        rows = np.isin(segment_note, notes) & (segment_target[:, label_index] >= 0)
+        return LogisticRegression(C=settings.segment_C, class_weight=settings.class_weight,
+                                  max_iter=settings.max_iter).fit(segment_matrix[rows], segment_target[rows, label_index])
+
+    def best_segment_scores(classifier, notes):
+        rows = np.flatnonzero(np.isin(segment_note, notes))
+        best = np.full(len(records), -np.inf)
+        np.maximum.at(best, segment_note[rows], classifier.decision_function(segment_matrix[rows]))
+        best = best[notes]
+        best[np.isinf(best)] = NO_SEGMENT
+        return best
 
     heads = [
         lambda: LogisticRegression(C=settings.C, class_weight=settings.class_weight, max_iter=settings.max_iter),
@@ -312,6 +390,15 @@ def train(records, settings=None, *, progress=None):
             out_of_fold_probabilities.append(_sigmoid(slope * out_of_fold + offset))
             coefs[head, index], intercepts[head, index] = _linear_weights(make_head().fit(matrix, target))
             calibration[head, index] = (slope, offset)
+        out_of_fold = np.zeros(len(records))
+        for train_notes, held_out in folds.split(matrix, target):
+            out_of_fold[held_out] = best_segment_scores(fit_segment_head(index, train_notes), held_out)
+        platt = LogisticRegression(C=1e4, max_iter=settings.max_iter).fit(out_of_fold.reshape(-1, 1), target)
+        slope, offset = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+        out_of_fold_probabilities.append(_sigmoid(slope * out_of_fold + offset))
+        segment_head = fit_segment_head(index, np.arange(len(records)))
+        segment_coef[index], segment_intercept[index] = segment_head.coef_[0], segment_head.intercept_[0]
+        segment_calibration[index] = (slope, offset)
         threshold, f1 = best_threshold(target, np.mean(out_of_fold_probabilities, axis=0))
         thresholds.append(threshold)
         cv_f1[label] = round(f1, 4)
@@ -328,6 +415,10 @@ def train(records, settings=None, *, progress=None):
         coef=coefs,
         intercept=intercepts,
         calibration=calibration,
+        segment_idf=segment_vectorizer.idf_,
+        segment_coef=segment_coef,
+        segment_intercept=segment_intercept,
+        segment_calibration=segment_calibration,
         thresholds=np.array(thresholds),
         recommendation_classes=[str(c) for c in recommender.classes_],
         recommendation_coef=recommender.coef_,

@@ -19,13 +19,11 @@ machine needs no model download:
 
 import re
 
+import numpy
 import spacy
-from spacy.language import Language
-from spacy.symbols import NORM, ORTH
+from spacy.attrs import IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, IS_TITLE, LIKE_NUM, LOWER, NORM, ORTH, SENT_START
 from spacy.tokens import Token
-
-Token.set_extension("negated", default=False, force=True)
-Token.set_extension("resolved", default=False, force=True)
+from spacy.language import Language
 
 # Shorthand that the tokenizer would split apart ("b/c" → "b", "/", "c").
 TOKENIZER_SHORTHAND = {
@@ -111,7 +109,7 @@ RESOLUTION_CUES = {"cleared", "resolved", "unfounded", "allayed", "dispelled", "
                    "reassuring", "non-issue", "needn't", "needless", "addressed", "answered",
                    "convinced", "proved", "disproved", "settled", "eased", "evaporated",
                    "misplaced", "humble", "fine", "relieved", "wrong", "covered", "explained",
-                   "satisfied", "rest", "solid"}
+                   "satisfied", "rest", "solid", "prefers", "preferred", "keen"}
 
 # Sentences that settle the concern raised just before them.
 RESOLUTION_PHRASES = (
@@ -126,6 +124,22 @@ RESOLUTION_PHRASES = (
     "turned out fine", "proved me wrong", "was wrong about", "makes sense to me", "fair enough",
     "no red flags", "nothing that worried", "nothing to worry", "put that to rest", "put it to rest",
     "dispelled", "allayed", "not a worry", "no longer a concern", "nothing in it", "that 's fine",
+)
+
+# A move to another role raised, then ruled out: "we talked about whether she'd be happier in
+# outreach. She was clear: she wants two more years at the bedside." The raising sentence
+# is marked resolved, like a concern the note settles.
+RAISING_CUES = ("whether", "wondered", "asked if", "asked her if", "asked him if", "asked them if",
+                "asked whether", "talked about", "discussed", "raised", "touched on", "spent a while on",
+                "spent some time on", "suggested", "floated", "mentioned the", "put to her", "put to him")
+DECLINE_PHRASES = (
+    "she was clear", "he was clear", "they were clear", "was firm", "she wants", "he wants",
+    "they want", "she'd rather", "he'd rather", "prefers", "said no", "not interested",
+    "no interest in", "turned it down", "turned down", "declined", "right call", "suits this",
+    "suit this", "what we need here", "she 's right", "he 's right", "right about herself",
+    "right about himself", "sensible plan", "stay hands-on", "happy to stay", "does n't want",
+    "does not want", "did n't want", "did not want", "not for her", "not for him", "rather stay",
+    "wants to stay", "wants to be", "wants to keep", "makes sense", "take that at face value",
 )
 
 SECTION_HEADERS = {
@@ -162,119 +176,206 @@ def normalise_word(lower):
     return lower
 
 
+class TokenTable:
+    """A doc's token attributes as plain Python lists, read once through ``Doc.to_array``.
+
+    Creating a spaCy ``Token`` object per access dominates the cost of pure-Python passes
+    over a doc, so every component and feature function works on these lists instead.
+    """
+
+    __slots__ = ("text", "lower", "norm", "space", "punct", "num", "title", "alpha", "idx")
+
+    def __init__(self, doc):
+        strings = doc.vocab.strings
+        array = doc.to_array([ORTH, LOWER, NORM, IS_SPACE, IS_PUNCT, LIKE_NUM, IS_TITLE, IS_ALPHA, IDX])
+        self.text = [strings[int(h)] for h in array[:, 0]]
+        self.lower = [strings[int(h)] for h in array[:, 1]]
+        self.norm = [strings[int(h)] for h in array[:, 2]]
+        self.space = array[:, 3].astype(bool).tolist()
+        self.punct = array[:, 4].astype(bool).tolist()
+        self.num = array[:, 5].astype(bool).tolist()
+        self.title = array[:, 6].astype(bool).tolist()
+        self.alpha = array[:, 7].astype(bool).tolist()
+        self.idx = array[:, 8].tolist()
+
+
+def token_table(doc):
+    """The doc's TokenTable, built once and shared by the components that follow."""
+    table = doc.user_data.get(_TABLE_KEY)
+    if table is None or len(table.text) != len(doc):
+        table = doc.user_data[_TABLE_KEY] = TokenTable(doc)
+    return table
+
+
 @Language.component("shorthand_normalizer")
 def shorthand_normalizer(doc):
     """Expand shorthand and unify spelling in ``token.norm_``."""
-    for token in doc:
-        lower = token.lower_
+    table = token_table(doc)
+    for i, lower in enumerate(table.lower):
         if lower in TOKENIZER_SHORTHAND:
             continue
         normalised = normalise_word(lower)
         # Only our own rewrites replace the norm: spaCy's exceptions ("n't" → "not") stay.
         if normalised != lower:
-            token.norm_ = normalised
+            doc[i].norm_ = normalised
+            table.norm[i] = normalised
     return doc
 
 
-def _is_section_header(doc, i):
+def _is_section_header(table, i):
     """A header word followed by a colon: "Pros:", "Areas to develop:", "Red flags -"."""
-    token = doc[i]
-    if token.lower_ not in SECTION_HEADERS:
+    if table.lower[i] not in SECTION_HEADERS:
         return False
-    for j in range(i + 1, min(i + 4, len(doc))):
-        if doc[j].text in (":", "-", "–"):
+    for j in range(i + 1, min(i + 4, len(table.text))):
+        if table.text[j] in (":", "-", "–"):
             return True
-        if not doc[j].is_alpha:
+        if not table.alpha[j]:
             return False
     return False
 
 
+def sentence_starts(table):
+    """Where units start: line breaks, bullets, section headers and sentence punctuation."""
+    starts = [False] * len(table.text)
+    previous = None
+    for i, text in enumerate(table.text):
+        if table.space[i]:
+            continue
+        if previous is None:
+            start = True
+        elif "\n" in table.text[i - 1]:
+            start = True
+        elif table.text[previous] in {".", "!", "?", ";", "..."}:
+            start = not table.punct[i]
+        elif table.text[previous].endswith((".", "!", "?")) and len(table.text[previous]) > 1 \
+                and table.text[previous] not in {"e.g.", "i.e.", "etc.", "vs.", "approx."} and table.title[i]:
+            start = True
+        elif text in {"•", "·", "▪"}:
+            start = True
+        else:
+            start = _is_section_header(table, i) and table.text[previous] in {".", ",", ")", "|"}
+        starts[i] = start
+        previous = i
+    return starts
+
+
 @Language.component("note_segmenter")
 def note_segmenter(doc):
-    """Sentence starts at line breaks, bullets, section headers and sentence punctuation."""
+    """Set sentence starts so that ``doc.sents`` yields a note's units."""
     if len(doc) == 0:
         return doc
-    previous = None
-    for i, token in enumerate(doc):
-        start = False
-        if i == 0:
-            start = True
-        elif "\n" in doc[i - 1].text or "\n" in doc[i - 1].whitespace_:
-            start = True
-        elif previous is not None and previous.text in {".", "!", "?", ";", "..."}:
-            start = not token.is_punct
-        elif previous is not None and previous.text.endswith((".", "!", "?")) and len(previous.text) > 1 \
-                and previous.text not in {"e.g.", "i.e.", "etc.", "vs.", "approx."} and token.is_title:
-            start = True
-        elif token.text in {"•", "·", "▪"}:
-            start = True
-        elif _is_section_header(doc, i) and previous is not None and previous.text in {".", ",", ")", "|"}:
-            start = True
-        if not token.is_space:
-            if i > 0:
-                token.is_sent_start = start
-            previous = token
-        elif i > 0:
-            token.is_sent_start = False
+    starts = sentence_starts(token_table(doc))
+    starts[0] = True
+    values = numpy.array([1 if start else -1 for start in starts], dtype="int64").astype("uint64")
+    doc.from_array([SENT_START], values.reshape(-1, 1))
+    doc.user_data[_STARTS_KEY] = starts
     return doc
 
 
-def _is_negation_cue(token):
-    norm = token.norm_
-    if norm in NEGATION_CUES or token.lower_ in NEGATION_CUES:
-        return True
-    return token.lower_ in _GLUED_NEGATIONS
+def _sentences(table, starts):
+    """Token indices of each unit, spaces dropped."""
+    units, current = [], []
+    for i in range(len(table.text)):
+        if starts[i] and current:
+            units.append(current)
+            current = []
+        if not table.space[i]:
+            current.append(i)
+    if current:
+        units.append(current)
+    return units
+
+
+def _is_negation_cue(table, i):
+    return (table.norm[i] in NEGATION_CUES or table.lower[i] in NEGATION_CUES
+            or table.lower[i] in _GLUED_NEGATIONS)
 
 
 @Language.component("negation_marker")
 def negation_marker(doc):
-    """Mark tokens in a negation's scope, and concerns the note goes on to resolve."""
+    """Mark tokens in a negation's scope, and concerns the note goes on to resolve.
+
+    The marks live in ``doc.user_data`` and read as ``token._.negated`` / ``token._.resolved``.
+    """
+    table = token_table(doc)
+    starts = doc.user_data.get(_STARTS_KEY) or sentence_starts(table)
+    negated = [False] * len(table.text)
+    resolved = [False] * len(table.text)
     previous = []
-    for sentence in doc.sents:
-        tokens = [t for t in sentence if not t.is_space]
-        _mark_negation_scope(tokens)
-        _mark_resolved_concerns(tokens)
-        if previous and _states_resolution(tokens):
+    for unit in _sentences(table, starts):
+        _mark_negation_scope(table, unit, negated)
+        _mark_resolved_concerns(table, unit, resolved)
+        if previous and _states_resolution(table, unit):
             # "I'd been warned the rota might be a problem. That concern is closed."
             for earlier in previous[-2:]:
-                if any(t.lower_ in CONCERN_CUES for t in earlier):
-                    for token in earlier:
-                        token._.resolved = True
-        previous.append(tokens)
+                if any(table.lower[i] in CONCERN_CUES for i in earlier):
+                    for i in earlier:
+                        resolved[i] = True
+        if _declines(table, unit):
+            for earlier in [*previous[-2:], unit]:
+                if _raises(table, earlier):
+                    for i in earlier:
+                        resolved[i] = True
+        previous.append(unit)
+    doc.user_data[_ANALYSIS_KEY] = (table, starts, negated, resolved)
     return doc
 
 
-def _states_resolution(tokens):
-    """Does this sentence say an earlier concern is settled ("not at all", "it doesn't worry me")?"""
-    words = " ".join(t.lower_ for t in tokens)
+_ANALYSIS_KEY = "callback_analyzer.tokens"
+_STARTS_KEY = "callback_analyzer.starts"
+_TABLE_KEY = "callback_analyzer.table"
+
+Token.set_extension("negated", getter=lambda t: t.doc.user_data[_ANALYSIS_KEY][2][t.i], force=True)
+Token.set_extension("resolved", getter=lambda t: t.doc.user_data[_ANALYSIS_KEY][3][t.i], force=True)
+
+
+def _states_resolution(table, unit):
+    """Does this unit say an earlier concern is settled ("not at all", "it doesn't worry me")?"""
+    words = " ".join(table.lower[i] for i in unit)
     return any(phrase in words for phrase in RESOLUTION_PHRASES)
 
 
-def _mark_negation_scope(tokens):
+def _text_of(table, unit):
+    return " " + " ".join(table.lower[i] for i in unit) + " "
+
+
+def _raises(table, unit):
+    """Does this unit raise a question for discussion ("we talked about whether…")?"""
+    words = _text_of(table, unit)
+    return any(f" {cue} " in words for cue in RAISING_CUES)
+
+
+def _declines(table, unit):
+    """Does this unit rule the raised move out ("she was clear: she wants the bedside")?"""
+    words = _text_of(table, unit)
+    return any(f" {phrase} " in words or f" {phrase}" in words for phrase in DECLINE_PHRASES)
+
+
+def _mark_negation_scope(table, unit, negated):
     remaining = 0
-    for token in tokens:
-        if _is_negation_cue(token):
+    for i in unit:
+        if _is_negation_cue(table, i):
             remaining = MAX_SCOPE
             continue
         if remaining:
-            if token.is_punct or token.lower_ in SCOPE_ENDS or token.norm_ in SCOPE_ENDS:
+            if table.punct[i] or table.lower[i] in SCOPE_ENDS or table.norm[i] in SCOPE_ENDS:
                 remaining = 0
                 continue
-            token._.negated = True
+            negated[i] = True
             remaining -= 1
 
 
-def _mark_resolved_concerns(tokens):
+def _mark_resolved_concerns(table, unit, resolved):
     """"Worried about X, but she cleared it up": X's clause is marked resolved."""
-    for index, token in enumerate(tokens):
-        if token.lower_ not in CONTRAST_WORDS or index == 0:
+    for position, i in enumerate(unit):
+        if table.lower[i] not in CONTRAST_WORDS or position == 0:
             continue
-        before, after = tokens[:index], tokens[index + 1:index + 12]
-        if not any(t.lower_ in CONCERN_CUES for t in before):
+        before, after = unit[:position], unit[position + 1:position + 12]
+        if not any(table.lower[j] in CONCERN_CUES for j in before):
             continue
-        if any(t.lower_ in RESOLUTION_CUES or _is_negation_cue(t) for t in after):
-            for earlier in before:
-                earlier._.resolved = True
+        if any(table.lower[j] in RESOLUTION_CUES or _is_negation_cue(table, j) for j in after):
+            for j in before:
+                resolved[j] = True
         break
 
 
@@ -294,40 +395,42 @@ def rating_token(text):
     return "RATING_high"
 
 
-def feature_tokens(doc):
-    """Unigram features of a doc: normalised words, marked NEG_ or RES_ where in scope."""
-    return [feature for token in doc if (feature := token_feature(token)) is not None]
-
-
-def token_feature(token):
-    if token.is_space:
-        return None
-    rating = rating_token(token.text)
+def _feature(table, negated, resolved, i):
+    rating = rating_token(table.text[i])
     if rating is not None:
         return rating
-    if token.is_punct and token.text not in {"?", "!"}:
+    if table.punct[i] and table.text[i] not in {"?", "!"}:
         return None
-    norm = token.norm_
-    if token.like_num:
-        norm = "NUM"
-    if token._.resolved:
+    norm = "NUM" if table.num[i] else table.norm[i]
+    if resolved[i]:
         return "RES_" + norm
-    if token._.negated:
+    if negated[i]:
         return "NEG_" + norm
     return norm
 
 
-def _strip_bullets(tokens):
+def _analysed(doc):
+    if _ANALYSIS_KEY not in doc.user_data:
+        raise ValueError("this doc was not made by analyzer.text.get_nlp(); its pipeline lacks negation_marker")
+    return doc.user_data[_ANALYSIS_KEY]
+
+
+def feature_tokens(doc):
+    """Unigram features of a doc: normalised words, marked NEG_ or RES_ where in scope."""
+    return [feature for _, features in segment_tokens(doc) for feature in features]
+
+
+def _strip_bullets(table, unit):
     """Drop leading bullet markers: "-", "•", "1.", "2)", "a)"."""
-    while tokens:
-        first = tokens[0]
-        if first.text in BULLETS or _NUMBERED.match(first.text):
-            tokens = tokens[1:]
-        elif len(tokens) > 1 and tokens[1].text in {")", "."} and _NUMBERED.match(first.text + tokens[1].text):
-            tokens = tokens[2:]
+    while unit:
+        first = table.text[unit[0]]
+        if first in BULLETS or _NUMBERED.match(first):
+            unit = unit[1:]
+        elif len(unit) > 1 and table.text[unit[1]] in {")", "."} and _NUMBERED.match(first + table.text[unit[1]]):
+            unit = unit[2:]
         else:
             break
-    return tokens
+    return unit
 
 
 def segment_tokens(doc):
@@ -335,13 +438,15 @@ def segment_tokens(doc):
 
     Spans are offsets into ``doc.text`` with bullets and surrounding whitespace trimmed.
     """
+    table, starts, negated, resolved = _analysed(doc)
     result = []
-    for sentence in doc.sents:
-        tokens = _strip_bullets([t for t in sentence if not t.is_space])
-        if not tokens or all(t.is_punct for t in tokens):
+    for unit in _sentences(table, starts):
+        unit = _strip_bullets(table, unit)
+        if not unit or all(table.punct[i] for i in unit):
             continue
-        features = [f for t in tokens if (f := token_feature(t)) is not None]
-        result.append(((tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)), features))
+        features = [f for i in unit if (f := _feature(table, negated, resolved, i)) is not None]
+        last = unit[-1]
+        result.append(((table.idx[unit[0]], table.idx[last] + len(table.text[last])), features))
     return result
 
 

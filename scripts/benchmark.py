@@ -78,11 +78,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--output", type=Path, default=None, help="also write the figures to this JSON file")
     args = parser.parse_args()
     results = {"cold_classify": cold_start(args.runs), "throughput": throughput(max(3, args.runs // 2))}
     if not args.skip_training:
         results["training"] = training_time()
     print(json.dumps(results, indent=2))
+    if args.output:
+        args.output.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -27,23 +27,30 @@ def table(header, rows):
     return "\n".join(lines)
 
 
+def read_annotations(path):
+    labels = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            labels[item["id"]] = set(item["labels"])
+    return labels
+
+
 def agreement_section(records):
-    gold = {r["id"]: set(r["labels"]) for r in records}
     rounds = sorted(ANNOTATION.glob("round*_second_annotator.jsonl")) if ANNOTATION.exists() else []
     if not rounds:
         return "No double annotation recorded yet."
     parts = []
     for path in rounds:
-        second = {}
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                item = json.loads(line)
-                second[item["id"]] = set(item["labels"])
-        result = agreement(gold, second)
+        # The corpus labels as they stood when the sample was drawn, before adjudication.
+        first = read_annotations(path.with_name(path.name.replace("second", "first")))
+        result = agreement(first, read_annotations(path))
         rows = [(label, result["labels"][label]["kappa"], f"{result['labels'][label]['agreement']:.1%}",
                  len(result["labels"][label]["disagreements"])) for label in LABELS]
         name = path.stem.split("_")[0]
-        parts.append(f"**{name}** ({result['notes']} notes, `{path.relative_to(ROOT)}`), against the adjudicated corpus labels:\n\n"
+        when = "with the first guidelines" if name == "round1" else "after the guideline fixes of round 1"
+        parts.append(f"**{name}**, {when} ({result['notes']} notes; corpus labels before adjudication in "
+                     f"`{path.name.replace('second', 'first')}`, second annotator in `{path.name}`):\n\n"
                      + table(["label", "Cohen's κ", "raw agreement", "disagreements"], rows))
     return "\n\n".join(parts)
 

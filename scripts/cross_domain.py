@@ -26,6 +26,7 @@ def slice_of(record):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--baseline", action="store_true", help="also score default TF-IDF + LogisticRegression")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results to this JSON file")
     args = parser.parse_args()
     from analyzer.baselines import TfidfLogisticBaseline
     from analyzer.model import train
@@ -50,6 +51,8 @@ def main():
     summary = {key: round(statistics.mean(r[key] for r in results.values()), 4)
                for key in ("macro_f1", "negation_fp", "recommendation_acc", *(["baseline_macro_f1"] if args.baseline else []))}
     print("mean", json.dumps(summary))
+    if args.json:
+        args.json.write_text(json.dumps({"slices": results, "mean": summary}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

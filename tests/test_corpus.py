@@ -97,3 +97,54 @@ def test_corpus_topics_cover_each_label(corpus_records):
 def test_corpus_check_record_names_field():
     with pytest.raises(CorpusError, match="notes.jsonl:7: field 'labels'"):
         check_record({"id": "x", "text": "fine", "labels": ["skill-gap"]}, where="notes.jsonl:7")
+
+
+def _annotations(name, annotator="second"):
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "corpus" / "annotation" / f"{name}_{annotator}_annotator.jsonl"
+    return {item["id"]: set(item["labels"]) for item in map(json.loads, path.read_text().splitlines()) if item}
+
+
+def _second_annotations(name):
+    return _annotations(name, "second")
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_corpus_agreement_after_guideline_fixes(label):
+    from analyzer.agreement import agreement
+
+    result = agreement(_annotations("round2", "first"), _annotations("round2", "second"))
+    assert result["notes"] >= 300
+    assert result["labels"][label]["kappa"] >= 0.75
+
+
+def test_corpus_double_annotation_sample_is_stratified(corpus_records):
+    by_id = {r["id"]: r for r in corpus_records}
+    for name in ("round1", "round2"):
+        assert set(_annotations(name, "first")) == set(_annotations(name, "second"))
+        sample = [by_id[i] for i in _second_annotations(name)]
+        assert len(sample) >= 300
+        for kind in ("plain", "negation", "hedge", "mixed"):
+            assert sum(r["kind"] == kind for r in sample) >= 30, (name, kind)
+        for label in LABELS:
+            assert sum(label in r["labels"] for r in sample) >= 50, (name, label)
+
+
+def test_corpus_guidelines_have_worked_examples_per_label():
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[1] / "corpus" / "GUIDELINES.md").read_text()
+    rows = [line for line in guide.splitlines() if line.startswith("| \"") or line.startswith("| *Near miss")]
+    for label in LABELS:
+        assert sum(f"`{label}`" in row for row in rows) >= 3, label
+    assert sum("Near miss" in row for row in rows) >= 4
+
+
+def test_cohen_kappa_known_values():
+    from analyzer.agreement import cohen_kappa
+
+    assert cohen_kappa([1, 0, 1, 0], [1, 0, 1, 0]) == 1.0
+    assert cohen_kappa([1, 1, 0, 0], [1, 0, 0, 0]) == 0.5
+    assert cohen_kappa([1, 0, 1, 0], [0, 1, 0, 1]) == -1.0

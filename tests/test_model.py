@@ -36,7 +36,7 @@ def test_model_arrays_match_scikit_learn(small_records):
     features = [f for f, _ in featurize([r["text"] for r in records])]
     settings = TrainingSettings(folds=3)
     model = train(records, settings)
-    vectorizer = TfidfVectorizer(analyzer=passthrough, sublinear_tf=True, min_df=settings.min_df)
+    vectorizer = TfidfVectorizer(analyzer=passthrough, lowercase=False, sublinear_tf=True, min_df=settings.min_df)
     matrix = vectorizer.fit_transform(features)
     target = [int("skill_gap" in r["labels"]) for r in records]
     reference = LogisticRegression(C=settings.C, class_weight=settings.class_weight,

@@ -1,0 +1,151 @@
+"""Write models/default/MODEL_CARD.md and the README's results section from measured figures.
+
+    callback-analyzer evaluate --baselines --output models/default/evaluation.json
+    python scripts/cross_domain.py --json models/default/cross_domain.json
+    python scripts/benchmark.py --output models/default/benchmark.json
+    python scripts/model_card.py
+
+Every number in the card comes from those files and from meta.json; edit the prose here.
+"""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analyzer.labels import LABELS  # noqa: E402
+from analyzer.report import render_comparison, render_label_table  # noqa: E402
+
+MODEL_DIR = ROOT / "models" / "default"
+
+
+def load(name):
+    path = MODEL_DIR / name
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def results_section(meta, evaluation, cross_domain, benchmark):
+    test = evaluation["shipped model"] if evaluation else meta["metrics"]["test"]
+    negation = test["negation"]
+    recommendation = test["recommendation"]
+    lines = [
+        f"On the corpus test split ({test['notes']} notes, candidates never seen in training), "
+        "reproduced by `callback-analyzer evaluate --baselines`:",
+        "",
+        render_label_table(test),
+        "",
+        f"- macro-F1 **{test['macro_f1']:.3f}**",
+        f"- `negation` notes with a false positive: {negation['with_false_positive']} of {negation['notes']} "
+        f"(**{negation['rate']:.1%}**)",
+        f"- recommendation accuracy **{recommendation['accuracy']:.3f}** over the {recommendation['notes']} notes "
+        f"that state one (direction, yes or no: {recommendation['direction_accuracy']:.3f})",
+        "",
+    ]
+    if evaluation:
+        lines += ["Against three baselines trained on the same train and dev splits:", "",
+                  render_comparison(evaluation), ""]
+    if cross_domain:
+        mean = cross_domain["mean"]
+        lines += [
+            "**Other writers.** The corpus was written in slices (industries × interviewer personas). "
+            "Training on all slices but one and scoring the one left out, for each of the "
+            f"{len(cross_domain['slices'])} slices (`python scripts/cross_domain.py`): mean macro-F1 "
+            f"**{mean['macro_f1']:.3f}**, negation false-positive rate {mean['negation_fp']:.1%}, "
+            f"recommendation accuracy {mean['recommendation_acc']:.3f}. This is the closest in-repo "
+            "proxy for notes written by other hands.",
+            "",
+        ]
+    if benchmark:
+        cold, speed, training = benchmark["cold_classify"], benchmark["throughput"], benchmark.get("training")
+        lines += [
+            f"**Speed** (`python scripts/benchmark.py`, medians over {cold['runs']} runs on a 2-core machine):",
+            "",
+            "| what | figure |",
+            "|---|---|",
+            f"| `classify` one note, cold process | {cold['classify_s']:.2f} s, **{cold['ratio']:.2f}×** "
+            f"`python -c \"import spacy; spacy.blank('en')\"` ({cold['spacy_blank_s']:.2f} s) |",
+            f"| `analyze_many` on the corpus ({speed['notes']} notes) | {speed['analyze_many_notes_per_s']:,} notes/s, "
+            f"**{speed['ratio']:.2f}×** spaCy's blank tokenizer ({speed['tokenizer_notes_per_s']:,} notes/s) |",
+        ]
+        if training:
+            lines.append(f"| training on the full corpus ({training['notes']} notes) | {training['seconds']:.0f} s |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def model_card(meta, results):
+    settings = meta["settings"]
+    thresholds = ", ".join(f"`{label}` {meta['thresholds'][label]:.2f}" for label in LABELS)
+    versions = ", ".join(f"{name} {version}" for name, version in meta["versions"].items() if version)
+    return f"""# Model card: callback-classifier
+
+## Intended use
+Decision support for hiring teams reading interviewers' notes: which notes raise a reason to call
+a candidate back (`skill_gap`, `fit_doubt`, `arrogance`, `alternate_role`), on what evidence, and
+what the interviewer recommends. A person reads the note and decides. **Never use it to reject a
+candidate automatically**, to rank people without reading their notes, or on text that is not an
+interviewer's note about a job interview.
+
+## Model
+- Text: spaCy `blank("en")` with the project's segmenter, shorthand normaliser and negation marker
+  (`analyzer/text.py`); features are word 1–2-grams inside each segment, with words in a negation's
+  scope or in a concern the note resolves marked apart.
+- Per label, two linear heads over one TF-IDF vector — logistic regression (C={settings['C']}) and
+  logistic regression over naive-Bayes-scaled features (C={settings['nb_C']}) — each Platt-calibrated
+  on {settings['folds']}-fold out-of-fold scores, averaged. Thresholds, tuned per label on the same
+  cross-validation: {thresholds}.
+- Recommendation: multinomial logistic regression (C={settings['recommendation_C']}) over the same
+  features.
+- Evidence: the one to three segments whose words add most to a raised label's score.
+- {meta['features']:,} features; trained on {meta['training_notes']:,} notes (the corpus's
+  {' and '.join(meta['trained_on_splits'])} splits), seed {settings['seed']}. Training twice on the
+  same corpus gives the same predictions.
+- Corpus fingerprint: `{meta['corpus_fingerprint']}`. Built with {versions}.
+
+## Data
+`corpus/` (see its data card, `corpus/README.md`): interview notes written for this project in many
+interviewers' voices across 30+ industries, labelled by the contract in `corpus/GUIDELINES.md`, with a
+double-annotated sample (Cohen's κ in the data card). No real candidates or interviewers.
+
+## Metrics
+{results}
+## Limits and known failure modes
+- The weakest label is `fit_doubt`: it covers working style, motivation, values and logistics, and
+  it is confused with `arrogance` when a note both describes dismissive behaviour and worries about
+  the team.
+- Concerns that a note raises and then settles far from where they were raised ("we discussed the
+  area-manager opening … she wants to stay on the floor, which is right") are the main source of
+  false positives on `negation` notes, above all for `alternate_role`.
+- Skill doubts written as bare shorthand or one-liners ("heds flat") are often missed.
+- A bag of words cannot follow long-range reasoning or sarcasm; it does not know the job's
+  requirements beyond what the note says.
+- Notes in languages other than English are out of scope; they get unreliable scores.
+- Trained on notes written by one team in many voices: expect lower scores on real exports, whose
+  wording, length and label mix differ. Retrain on your own labelled notes before relying on it.
+- Mentions of protected characteristics (age, family, religion, accent, disability…) are never a
+  label; the model does not flag them yet, and a note that weighs them needs a human to say so.
+
+## Files
+`model.joblib` (numpy arrays and the vocabulary; its sha256 is in `meta.json` and checked before
+loading), `meta.json`, `evaluation.json`, `cross_domain.json`, `benchmark.json`, this card.
+"""
+
+
+def main():
+    meta = load("meta.json")
+    results = results_section(meta, load("evaluation.json"), load("cross_domain.json"), load("benchmark.json"))
+    (MODEL_DIR / "MODEL_CARD.md").write_text(model_card(meta, results))
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    block = f"<!-- results: written by scripts/model_card.py -->\n{results}<!-- /results -->"
+    text = re.sub(r"<!-- results: written by scripts/model_card.py -->.*?<!-- /results -->", lambda _: block,
+                  text, flags=re.S)
+    readme.write_text(text)
+    print(f"wrote {MODEL_DIR / 'MODEL_CARD.md'} and the results in {readme}")
+
+
+if __name__ == "__main__":
+    main()
