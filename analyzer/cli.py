@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from .errors import AnalyzerError
-from .labels import LABELS
 
 MAX_NOTE_BYTES = 200_000
 

@@ -44,12 +44,16 @@ def negation_false_positive_rate(gold, predicted, kinds):
 
 
 def recommendation_accuracy(gold, predicted):
-    """Accuracy over notes whose gold recommendation is not null, and direction agreement."""
+    """Accuracy over notes whose gold recommendation is not null (a predicted null counts as
+    wrong), direction agreement, and how often a note that gives no call is read as none."""
     pairs = [(g, p) for g, p in zip(gold, predicted) if g is not None]
     exact = sum(1 for g, p in pairs if g == p)
-    same_side = sum(1 for g, p in pairs if g.endswith("no") == p.endswith("no"))
+    same_side = sum(1 for g, p in pairs if p is not None and g.endswith("no") == p.endswith("no"))
+    unrated = [p for g, p in zip(gold, predicted) if g is None]
     return {"notes": len(pairs), "accuracy": round(_ratio(exact, len(pairs)), 4),
-            "direction_accuracy": round(_ratio(same_side, len(pairs)), 4)}
+            "direction_accuracy": round(_ratio(same_side, len(pairs)), 4),
+            "unrated_notes": len(unrated),
+            "unrated_read_as_none": round(_ratio(sum(1 for p in unrated if p is None), len(unrated)), 4)}
 
 
 def evaluate_predictions(records, predicted_labels, predicted_recommendations=None):

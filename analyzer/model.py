@@ -1,10 +1,14 @@
 """Build, fit, save and load the callback classifier: the only module that calls joblib.
 
-Each label has two linear heads over the same TF-IDF vector: a logistic regression, and
-one over naive-Bayes-scaled features (NB-LR, Wang & Manning 2012), which leans on the words
-that separate the classes and so is harder to fool with a topic that is only mentioned.
+Each label has three linear heads over TF-IDF vectors of the same vocabulary:
+- a logistic regression over the note;
+- one over naive-Bayes-scaled features (NB-LR, Wang & Manning 2012), which leans on the
+  words that separate the classes and so is harder to fool with a topic only mentioned;
+- a segment head, trained on the segments that hold the note's annotated topics; a note's
+  score is its best segment's, so one clear sentence is not drowned by a page of praise.
 Each head is Platt-calibrated on out-of-fold scores; a label's probability is the mean of
-its heads', and its threshold is tuned on the same cross-validation.
+its heads', and its threshold is tuned on the same cross-validation. A multinomial
+logistic regression reads the recommendation, with "none" for notes that give no call.
 
 Training uses scikit-learn. The fitted model is then kept as plain numpy arrays
 (vocabulary, idf weights, coefficients, calibration, thresholds): predicting from them gives
@@ -30,13 +34,14 @@ from pathlib import Path
 import numpy as np
 
 from .errors import EmptyNoteError, ModelIntegrityError, ModelNotFoundError, ModelVersionError, TrainingError
-from .labels import LABELS, RECOMMENDATIONS
+from .labels import LABELS
 
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MAX_EVIDENCE = 3
 NO_SEGMENT = -5.0  # the segment score of a note with no segments
+NO_RECOMMENDATION = "none"  # the recommendation head's class for notes that give no call
 
 
 class ModelVersionWarning(UserWarning):
@@ -80,7 +85,7 @@ class NoteAnalysis:
     labels: list
     scores: dict
     evidence: dict
-    recommendation: str
+    recommendation: str | None
     recommendation_scores: dict = field(default_factory=dict)
 
     def to_dict(self):
@@ -174,9 +179,11 @@ class CallbackModel:
         return (calibrated.sum(axis=0) + segment) / (len(calibrated) + 1)
 
     def _recommendation(self, indices, weights):
+        """The interviewer's call read from the text, or None when the note gives none."""
         logits = self.recommendation_coef[:, indices] @ weights + self.recommendation_intercept
         probabilities = _softmax(logits)
-        return self.recommendation_classes[int(np.argmax(probabilities))], probabilities
+        best = self.recommendation_classes[int(np.argmax(probabilities))]
+        return (None if best == NO_RECOMMENDATION else best), probabilities
 
     # -- analysis -------------------------------------------------------------------
     def analyze(self, text):
@@ -307,6 +314,18 @@ def best_threshold(y_true, probabilities):
     return float(grid[int(np.argmax(scores))]), float(max(scores))
 
 
+def platt_scaling(scores, target):
+    """Fit p = sigmoid(slope * score + offset) on out-of-fold scores (Platt, 1999).
+
+    Returns ``((slope, offset), calibrated out-of-fold probabilities)``.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    fitted = LogisticRegression(C=1e4, max_iter=3000).fit(scores.reshape(-1, 1), target)
+    slope, offset = float(fitted.coef_[0, 0]), float(fitted.intercept_[0])
+    return (slope, offset), _sigmoid(slope * scores + offset)
+
+
 def _linear_weights(fitted):
     """Coefficients and intercept of a fitted head over the raw TF-IDF features."""
     if hasattr(fitted, "steps"):
@@ -385,28 +404,25 @@ def train(records, settings=None, *, progress=None):
         out_of_fold_probabilities = []
         for head, make_head in enumerate(heads):
             out_of_fold = cross_val_predict(make_head(), matrix, target, cv=folds, method="decision_function")
-            platt = LogisticRegression(C=1e4, max_iter=settings.max_iter).fit(out_of_fold.reshape(-1, 1), target)
-            slope, offset = float(platt.coef_[0, 0]), float(platt.intercept_[0])
-            out_of_fold_probabilities.append(_sigmoid(slope * out_of_fold + offset))
+            calibration[head, index], probabilities = platt_scaling(out_of_fold, target)
+            out_of_fold_probabilities.append(probabilities)
             coefs[head, index], intercepts[head, index] = _linear_weights(make_head().fit(matrix, target))
-            calibration[head, index] = (slope, offset)
         out_of_fold = np.zeros(len(records))
         for train_notes, held_out in folds.split(matrix, target):
             out_of_fold[held_out] = best_segment_scores(fit_segment_head(index, train_notes), held_out)
-        platt = LogisticRegression(C=1e4, max_iter=settings.max_iter).fit(out_of_fold.reshape(-1, 1), target)
-        slope, offset = float(platt.coef_[0, 0]), float(platt.intercept_[0])
-        out_of_fold_probabilities.append(_sigmoid(slope * out_of_fold + offset))
+        segment_calibration[index], probabilities = platt_scaling(out_of_fold, target)
+        out_of_fold_probabilities.append(probabilities)
         segment_head = fit_segment_head(index, np.arange(len(records)))
         segment_coef[index], segment_intercept[index] = segment_head.coef_[0], segment_head.intercept_[0]
-        segment_calibration[index] = (slope, offset)
         threshold, f1 = best_threshold(target, np.mean(out_of_fold_probabilities, axis=0))
         thresholds.append(threshold)
         cv_f1[label] = round(f1, 4)
 
     report("fitting the recommendation head")
-    rated = [i for i, record in enumerate(records) if record.get("recommendation") in RECOMMENDATIONS]
+    # Notes that give no call are a class of their own, so a note without one reads as none
+    # rather than as whichever call its words lean towards.
     recommender = LogisticRegression(C=settings.recommendation_C, max_iter=settings.max_iter)
-    recommender.fit(matrix[rated], [records[i]["recommendation"] for i in rated])
+    recommender.fit(matrix, [record.get("recommendation") or NO_RECOMMENDATION for record in records])
 
     return CallbackModel(
         labels=LABELS,

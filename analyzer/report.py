@@ -33,9 +33,12 @@ def render_analysis(analysis, *, color=False):
         for item in analysis.evidence.get(label, []):
             lines.append(f"      “{item.text}”  [{item.start}:{item.end}]")
     lines.append("")
-    confidence = analysis.recommendation_scores.get(analysis.recommendation)
-    suffix = f" ({confidence:.2f})" if confidence is not None else ""
-    lines.append(f"Recommendation (read from the text): {analysis.recommendation}{suffix}")
+    if analysis.recommendation is None:
+        lines.append("Recommendation (read from the text): none given")
+    else:
+        confidence = analysis.recommendation_scores.get(analysis.recommendation)
+        suffix = f" ({confidence:.2f})" if confidence is not None else ""
+        lines.append(f"Recommendation (read from the text): {analysis.recommendation}{suffix}")
     return "\n".join(lines)
 
 

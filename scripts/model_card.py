@@ -93,13 +93,15 @@ interviewer's note about a job interview.
 - Text: spaCy `blank("en")` with the project's segmenter, shorthand normaliser and negation marker
   (`analyzer/text.py`); features are word 1–2-grams inside each segment, with words in a negation's
   scope or in a concern the note resolves marked apart.
-- Per label, two linear heads over one TF-IDF vector — logistic regression (C={settings['C']}) and
-  logistic regression over naive-Bayes-scaled features (C={settings['nb_C']}) — each Platt-calibrated
-  on {settings['folds']}-fold out-of-fold scores, averaged. Thresholds, tuned per label on the same
-  cross-validation: {thresholds}.
-- Recommendation: multinomial logistic regression (C={settings['recommendation_C']}) over the same
-  features.
-- Evidence: the one to three segments whose words add most to a raised label's score.
+- Per label, three linear heads over TF-IDF vectors of one vocabulary: logistic regression over
+  the note (C={settings['C']}), logistic regression over naive-Bayes-scaled features
+  (C={settings['nb_C']}), and a segment head (C={settings['segment_C']}) trained on the segments that
+  hold the note's annotated topics, which scores a note by its best segment. Each is
+  Platt-calibrated on {settings['folds']}-fold out-of-fold scores and the three are averaged.
+  Thresholds, tuned per label on the same cross-validation: {thresholds}.
+- Recommendation: multinomial logistic regression (C={settings['recommendation_C']}) over the note's
+  features, with a fifth class for notes that give no call.
+- Evidence: the one to three segments the segment head scores highest for a raised label.
 - {meta['features']:,} features; trained on {meta['training_notes']:,} notes (the corpus's
   {' and '.join(meta['trained_on_splits'])} splits), seed {settings['seed']}. Training twice on the
   same corpus gives the same predictions.

@@ -17,8 +17,9 @@ def test_evaluate_negation_rate_counts_only_negation_notes():
 
 
 def test_evaluate_recommendation_skips_null_gold():
-    result = recommendation_accuracy(["yes", None, "strong_no"], ["strong_yes", "no", "strong_no"])
-    assert result == {"notes": 2, "accuracy": 0.5, "direction_accuracy": 1.0}
+    result = recommendation_accuracy(["yes", None, "strong_no", "no"], ["strong_yes", "no", "strong_no", None])
+    assert result == {"notes": 3, "accuracy": 0.3333, "direction_accuracy": 0.6667,
+                      "unrated_notes": 1, "unrated_read_as_none": 0.0}
 
 
 def test_evaluate_predictions_bundles_everything():
