@@ -27,3 +27,15 @@ class ModelVersionError(AnalyzerError):
 
 class TrainingError(AnalyzerError, ValueError):
     """The training data cannot produce a model (no notes, or a label never or always present)."""
+
+
+class InputFormatError(AnalyzerError, ValueError):
+    """An export cannot be parsed at all; the message names the file and line."""
+
+
+class ColumnMappingError(AnalyzerError, ValueError):
+    """The columns of an export cannot be mapped to note fields; the message lists those found."""
+
+
+class InputEncodingError(AnalyzerError, ValueError):
+    """An export is not UTF-8; the message suggests --encoding."""
