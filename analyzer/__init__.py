@@ -9,7 +9,13 @@
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "LABELS", "RECOMMENDATIONS", "load_model", "train", "save_model",
-           "read_records", "TrainingSettings", "CallbackModel", "NoteAnalysis"]
+           "read_records", "TrainingSettings", "CallbackModel", "NoteAnalysis",
+           "read_notes", "analyse_rows", "plan_note", "plan_panel", "rank_requisition"]
+
+_LAZY = {
+    "read_notes": "io", "analyse_rows": "batch",
+    "plan_note": "summary", "plan_panel": "summary", "rank_requisition": "summary",
+}
 
 from .labels import LABELS, RECOMMENDATIONS
 
@@ -25,4 +31,8 @@ def __getattr__(name):
         from .corpus import read_records
 
         return read_records
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'analyzer' has no attribute {name!r}")

@@ -10,6 +10,9 @@ import click
 from .errors import AnalyzerError
 
 MAX_NOTE_BYTES = 200_000
+# Kept here rather than imported, so `--help` never imports the readers.
+PRESET_NAMES = ("greenhouse", "greenhouse-v3", "greenhouse-bi", "lever", "ashby")
+INPUT_FORMATS = ("csv", "tsv", "jsonl", "json", "text")
 
 model_option = click.option(
     "--model", "model_path", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -166,6 +169,115 @@ def evaluate(model_path, corpus_path, split, baselines, output):
     if output is not None:
         output.write_text(json.dumps(results, indent=2) + "\n")
         click.echo(f"Wrote {output}")
+
+
+COLUMN_FIELDS = ("text", "id", "candidate", "interviewer", "recommendation", "role", "requisition")
+
+
+def column_options(command):
+    """--text-column, --id-column, …: which export column holds each field."""
+    for field in reversed(COLUMN_FIELDS):
+        command = click.option(f"--{field}-column", f"{field}_column", metavar="NAME", default=None,
+                               help=f"Column holding the {field} (detected when unambiguous).")(command)
+    return command
+
+
+@main.command()
+@click.argument("source", metavar="INPUT")
+@click.option("--format", "output_format", type=click.Choice(["jsonl", "csv", "markdown", "html"]),
+              default="jsonl", show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write here instead of stdout.")
+@click.option("--panels", "panels_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write one JSON line per candidate: the panel and its next-round plan.")
+@click.option("--requisitions", "requisitions_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write one JSON line per opening: candidates ranked, second in line marked.")
+@click.option("--preset", type=click.Choice(sorted(PRESET_NAMES)), default=None,
+              help="Read an ATS export in its vendor's shape.")
+@click.option("--input-format", type=click.Choice(sorted(INPUT_FORMATS)), default=None,
+              help="Input format (detected from the name and content by default).")
+@column_options
+@click.option("--encoding", default=None, help="Text encoding of the input (default: UTF-8, with or without BOM).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes for the analysis.")
+@click.option("--max-chars", type=click.IntRange(1), default=20_000, show_default=True,
+              help="Longer notes are reported as errors, not analysed.")
+@model_option
+def batch(source, output_format, output, panels_path, requisitions_path, preset, input_format, encoding, jobs,
+          max_chars, model_path, **columns):
+    """Analyse every note in an export and plan each candidate's next round.
+
+    INPUT is a CSV, TSV, JSON Lines, JSON or plain-text file (notes separated by blank
+    lines), an ATS export with --preset, or '-' for stdin. Every row comes out once, in
+    order, analysed or with its error. Exit status: 0 when every row was analysed,
+    3 when some rows could not be (the output still holds every row), 1 when the
+    input cannot be read at all.
+
+    \b
+    Examples:
+      callback-analyzer batch notes.csv --panels panels.jsonl > notes.jsonl
+      callback-analyzer batch scorecards.json --preset greenhouse --format html -o report.html
+    """
+    from .batch import EXIT_ROWS_FAILED, PanelCollector, analyse_rows, rank_requisitions
+    from .io import read_notes, write_csv, write_jsonl
+
+    columns = {field: columns[f"{field}_column"] for field in COLUMN_FIELDS if columns[f"{field}_column"]}
+    model = _load(model_path)
+    counts = {"rows": 0, "errored": 0}
+    collector = PanelCollector() if (panels_path or requisitions_path or output_format in ("markdown", "html")) else None
+    show_progress = sys.stderr.isatty()
+
+    def records():
+        rows = read_notes(source, input_format=input_format, preset=preset, columns=columns or None,
+                          encoding=encoding)
+        for record in analyse_rows(rows, model, jobs=jobs, max_chars=max_chars):
+            counts["rows"] += 1
+            counts["errored"] += record["status"] == "error"
+            if collector is not None:
+                collector.add(record)
+            if show_progress and counts["rows"] % 500 == 0:
+                click.echo(f"\r{counts['rows']:,} rows analysed…", nl=False, err=True)
+            yield record
+
+    stream = click.open_file(str(output), "w", encoding="utf-8") if output else sys.stdout
+    try:
+        if output_format == "jsonl":
+            write_jsonl(records(), stream)
+        elif output_format == "csv":
+            write_csv(records(), stream)
+        else:
+            from datetime import datetime, timezone
+
+            from .report import render_html, render_markdown
+
+            notes = list(records())
+            panels = collector.panels()
+            summary = {"rows": counts["rows"], "analysed": counts["rows"] - counts["errored"],
+                       "errored": counts["errored"], "source": "stdin" if source == "-" else str(source),
+                       "model": str(model_path or "shipped model"),
+                       "generated": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            render = render_html if output_format == "html" else render_markdown
+            stream.write(render(notes, panels, rank_requisitions(panels), summary))
+    except AnalyzerError as error:
+        _fail(error)
+    finally:
+        if output:
+            stream.close()
+    if show_progress:
+        click.echo("\r", nl=False, err=True)
+    if collector is not None and (panels_path or requisitions_path):
+        panels = collector.panels()
+        if panels_path:
+            with open(panels_path, "w", encoding="utf-8") as handle:
+                write_jsonl(panels, handle)
+        if requisitions_path:
+            with open(requisitions_path, "w", encoding="utf-8") as handle:
+                write_jsonl(rank_requisitions(panels), handle)
+    analysed = counts["rows"] - counts["errored"]
+    click.echo(f"{counts['rows']:,} rows read: {analysed:,} analysed, {counts['errored']:,} with errors"
+               + (f"; wrote {output}" if output else ""), err=True)
+    if counts["errored"]:
+        sys.exit(EXIT_ROWS_FAILED)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,157 @@
+"""Batch analysis of an export: every row in, one record out, in order, analysed or with its error.
+
+Rows stream through in chunks, so an export of a million notes never sits in memory whole;
+with ``jobs`` above one, chunks go to worker processes forked with the model already loaded.
+
+>>> from analyzer.io import NoteRow
+>>> records = analyse_rows([NoteRow(row=1, id="a", text="   ")], model=None)
+>>> next(records)["error"]
+'row 1: the note is empty'
+"""
+
+from collections import defaultdict
+from itertools import islice
+
+from .labels import recommendation_direction
+from .note_checks import MAX_NOTE_CHARS, NoteRejected, prepare_note, protected_mentions
+from .summary import plan_note, plan_panel, rank_requisition
+
+CHUNK_SIZE = 256
+EXIT_ROWS_FAILED = 3  # some rows could not be analysed; the output still holds every row
+
+
+def _where(row):
+    return f"row {row.row}" + (f" ({row.location})" if row.location else "")
+
+
+def _base_record(row):
+    return {
+        "row": row.row, "id": row.id if row.id is not None else str(row.row),
+        "status": "ok", "error": None,
+        "candidate": row.candidate, "interviewer": row.interviewer, "role": row.role,
+        "requisition": row.requisition,
+        "labels": [], "scores": {}, "evidence": {},
+        "recommendation": {"stated": row.stated_recommendation, "inferred": None, "mismatch": False},
+        "next_round": [], "flags": [],
+    }
+
+
+def error_record(row, reason):
+    """The record of a row that could not be analysed, naming the row and why."""
+    record = _base_record(row)
+    record["status"] = "error"
+    record["error"] = reason if reason.startswith("row ") else f"{_where(row)}: {reason}"
+    return record
+
+
+def note_record(row, prepared, analysis):
+    """The record of an analysed row: labels, scores, evidence, recommendation, plan and flags."""
+    record = _base_record(row)
+    stated, inferred = row.stated_recommendation, analysis.recommendation
+    record.update({
+        "labels": list(analysis.labels),
+        "scores": {label: round(score, 4) for label, score in analysis.scores.items()},
+        "evidence": {label: [item.to_dict() for item in items] for label, items in analysis.evidence.items()},
+        "recommendation": {"stated": stated, "inferred": inferred,
+                           "mismatch": recommendation_direction(stated) * recommendation_direction(inferred) < 0},
+        "next_round": plan_note(prepared.text, labels=analysis.labels, evidence=analysis.evidence),
+        "flags": [*(["protected_characteristic"] if protected_mentions(prepared.text) else []), *prepared.flags],
+    })
+    return record
+
+
+def _analyse_chunk(rows, model, max_chars):
+    prepared, records = [], [None] * len(rows)
+    for position, row in enumerate(rows):
+        if row.error:
+            records[position] = error_record(row, row.error)
+            continue
+        try:
+            prepared.append((position, prepare_note(row.text, max_chars=max_chars)))
+        except NoteRejected as problem:
+            records[position] = error_record(row, str(problem))
+    if prepared:
+        analyses = model.analyze_many([note.text for _, note in prepared], batch_size=len(prepared))
+        for (position, note), analysis in zip(prepared, analyses):
+            records[position] = note_record(rows[position], note, analysis)
+    return records
+
+
+_WORKER_MODEL = None
+
+
+def _worker_chunk(arguments):
+    rows, max_chars = arguments
+    return _analyse_chunk(rows, _WORKER_MODEL, max_chars)
+
+
+def analyse_rows(rows, model, *, jobs=1, chunk_size=CHUNK_SIZE, max_chars=MAX_NOTE_CHARS):
+    """Yield one record per row, in order. A bad row becomes an error record; it never stops the batch.
+
+    ``rows`` are ``analyzer.io.NoteRow``; ``model`` a loaded ``CallbackModel``. With ``jobs`` > 1
+    the chunks are analysed in forked worker processes, at most two chunks per worker in flight.
+    """
+    iterator = iter(rows)
+    chunks = iter(lambda: list(islice(iterator, chunk_size)), [])
+    if jobs <= 1:
+        for chunk in chunks:
+            yield from _analyse_chunk(chunk, model, max_chars)
+        return
+    yield from _analyse_in_workers(chunks, model, jobs, max_chars)
+
+
+def _analyse_in_workers(chunks, model, jobs, max_chars):
+    import multiprocessing
+    from collections import deque
+
+    global _WORKER_MODEL
+    _WORKER_MODEL = model  # inherited by the forked workers, so the model is loaded once
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs) as pool:
+        pending = deque()
+        for chunk in chunks:
+            pending.append(pool.apply_async(_worker_chunk, ((chunk, max_chars),)))
+            if len(pending) >= 2 * jobs:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+
+
+class PanelCollector:
+    """Gathers what panels need from each record as the batch streams past, and nothing more."""
+
+    def __init__(self):
+        self._notes = defaultdict(list)
+
+    def add(self, record):
+        """Keep the parts of a record that panels and rankings read; skip rows without a candidate."""
+        if not record.get("candidate"):
+            return
+        self._notes[record["candidate"]].append({
+            "row": record["row"], "status": record["status"], "interviewer": record["interviewer"],
+            "role": record["role"], "requisition": record["requisition"], "labels": record["labels"],
+            "scores": {label: record["scores"][label] for label in record["labels"]},
+            "recommendation": record["recommendation"], "next_round": record["next_round"],
+        })
+
+    def panels(self):
+        """One panel per candidate, in the order candidates first appeared."""
+        return [plan_panel(candidate, notes) for candidate, notes in self._notes.items()]
+
+
+def rank_requisitions(panels):
+    """One ranking per requisition that has at least one candidate, in first-seen order."""
+    grouped = defaultdict(list)
+    for panel in panels:
+        if panel["requisition"]:
+            grouped[panel["requisition"]].append(panel)
+    return [rank_requisition(requisition, members) for requisition, members in grouped.items()]
+
+
+def summarise(records_seen, errored):
+    """The counts a batch ends with."""
+    return {"rows": records_seen, "analysed": records_seen - errored, "errored": errored}
+
+
+__all__ = ["analyse_rows", "error_record", "note_record", "PanelCollector", "rank_requisitions",
+           "summarise", "EXIT_ROWS_FAILED"]
