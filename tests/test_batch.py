@@ -180,3 +180,20 @@ def test_batch_cli_each_preset_sample_runs(small_model_dir, preset):
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(records) >= 3 and all(r["status"] == "ok" and r["candidate"] for r in records)
     assert any(r["recommendation"]["stated"] for r in records)
+
+
+def test_batch_cli_bad_row_matrix_rows_in_equal_rows_out(small_model_dir, tmp_path):
+    cells = [b"Strong on SQL and kind to the team.", b"", b"   ", b"x " * 15_000, b"Good with\x00 SQL",
+             b"<p>Great on <b>SQL</b>.</p>", "🔥🔥 👍".encode(), b"12345 678",
+             "Muy buena candidata, pero no tiene experiencia con los clientes.".encode(),
+             b"bad \xff\xfe bytes in this one", b"Couldn't explain a left join."]
+    lines = [b"id,text"] + [b'%d,"%s"' % (i, cell) for i, cell in enumerate(cells, start=1)] + [b"99"]
+    path = tmp_path / "matrix.csv"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = CliRunner().invoke(main, ["batch", str(path), "--model", str(small_model_dir)])
+    assert result.exit_code == EXIT_ROWS_FAILED, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == [*map(str, range(1, len(cells) + 1)), "99"]
+    statuses = [r["status"] for r in records]
+    assert statuses == ["ok", "error", "error", "error", "error", "ok", "error", "error", "error", "error", "ok", "error"]
+    assert all(r["error"].startswith(f"row {r['row']} (matrix.csv:") for r in records if r["status"] == "error")

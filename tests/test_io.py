@@ -247,9 +247,14 @@ def test_io_long_first_line_cut_inside_a_character_is_still_utf8(tmp_path):
     assert len(rows[0].text) == 20_001 and rows[0].error is None
 
 
-def test_io_nul_bytes_without_a_pattern_are_a_binary_file(tmp_path):
+def test_io_many_nul_bytes_without_a_pattern_are_a_binary_file(tmp_path):
     with pytest.raises(InputFormatError, match="binary"):
-        read(tmp_path, "notes.csv", b"id,notes\n1,a\x00b and much more text here\n")
+        read(tmp_path, "notes.csv", b"id,notes\n1,a\x00b\x00\x00\x00\x00 and\x00\x00\x00\x00\x00 more text here\n")
+
+
+def test_io_a_stray_nul_byte_is_left_to_the_row(tmp_path):
+    rows = read(tmp_path, "notes.csv", b"id,notes\n1,a\x00b and much more text here\n2,fine\n")
+    assert [row.text for row in rows] == ["a\x00b and much more text here", "fine"]
 
 
 # --- row problems --------------------------------------------------------------------------
