@@ -5,7 +5,11 @@ Each note becomes one list of strings: the normalised unigrams of ``text.feature
 segment, so no bigram spans a bullet or sentence boundary.
 """
 
-from .text import get_nlp, segment_tokens
+from itertools import islice
+
+import numpy as np
+
+from .text import FEATURE_STRINGS, IntegerIndex, segment_texts, segment_tokens
 
 
 def segment_features(tokens):
@@ -23,10 +27,65 @@ def doc_features(doc):
 
 
 def featurize(texts, *, batch_size=256):
-    """Stream ``(features, per_segment)`` for texts, through one shared pipeline."""
-    nlp = get_nlp()
-    for doc in nlp.pipe(texts, batch_size=batch_size):
-        yield doc_features(doc)
+    """Stream ``(features, per_segment)`` for texts, as ``doc_features`` gives them for docs of
+    the shared pipeline; ``batch_size`` texts are analysed at a time."""
+    iterator = iter(texts)
+    while chunk := list(islice(iterator, batch_size)):
+        batch = segment_texts(chunk)
+        for index in range(len(chunk)):
+            per_segment = [(span, segment_features(tokens)) for span, tokens in batch.segments_of(index)]
+            yield [feature for _, segment in per_segment for feature in segment], per_segment
+
+
+class VocabularyIndex:
+    """A fitted vocabulary's column for each feature ``text.analyse_docs`` emits, by feature id.
+
+    Unigrams map through an array indexed by feature id, bigrams through an ``IntegerIndex``
+    of the pair keys ``first << 32 | second`` of the vocabulary's two-word terms; both give
+    -1 for a feature the vocabulary lacks. A note's columns so come without its strings.
+    """
+
+    def __init__(self, vocabulary):
+        self.vocabulary = vocabulary
+        pairs = {}
+        number = FEATURE_STRINGS.id
+        # Every split of a term at a space is registered: the pair (first, second) of a note
+        # is in the vocabulary exactly when "first second" is, whatever spaces the parts hold.
+        for term, column in vocabulary.items():
+            space = term.find(" ")
+            while space >= 0:
+                pairs[number(term[:space]) << 32 | number(term[space + 1:])] = column
+                space = term.find(" ", space + 1)
+        self._pairs = IntegerIndex()
+        self._pairs.insert(np.fromiter(pairs.keys(), dtype=np.uint64, count=len(pairs)),
+                           np.fromiter(pairs.values(), dtype=np.int64, count=len(pairs)))
+        self._columns = np.zeros(0, dtype=np.int64)
+
+    def unigrams(self, feature_ids):
+        """Columns of single features (-1 where not in the vocabulary)."""
+        if len(self._columns) < len(FEATURE_STRINGS):
+            get = self.vocabulary.get
+            new = [get(string, -1) for string in FEATURE_STRINGS.strings[len(self._columns):]]
+            self._columns = np.concatenate([self._columns, np.array(new, dtype=np.int64)])
+        return self._columns[feature_ids]
+
+    def bigrams(self, first_ids, second_ids):
+        """Columns of the bigrams "first second" (-1 where not in the vocabulary)."""
+        return self._pairs.find((first_ids.astype(np.uint64) << np.uint64(32)) | second_ids.astype(np.uint64))
+
+
+def vocabulary_terms(batch, index):
+    """The vocabulary columns of a ``NoteSegments`` batch's unigrams and within-segment bigrams.
+
+    Returns ``(segment, column)`` arrays with one entry per occurrence, the features that
+    ``segment_features`` would list, less those the vocabulary lacks.
+    """
+    segment, feature = batch.feature_segment, batch.feature_id
+    adjacent = np.flatnonzero(segment[1:] == segment[:-1])
+    segments = np.concatenate([segment, segment[adjacent]])
+    columns = np.concatenate([index.unigrams(feature), index.bigrams(feature[adjacent], feature[adjacent + 1])])
+    known = columns >= 0
+    return segments[known], columns[known]
 
 
 class NaiveBayesScaler:

@@ -103,9 +103,9 @@ def _sigmoid(values):
 
 
 def _softmax(values):
-    shifted = values - values.max()
-    exp = np.exp(shifted)
-    return exp / exp.sum()
+    """Softmax along the last axis."""
+    exp = np.exp(values - values.max(axis=-1, keepdims=True))
+    return exp / exp.sum(axis=-1, keepdims=True)
 
 
 class CallbackModel:
@@ -138,6 +138,11 @@ class CallbackModel:
         self.info = dict(info or {})
         # For evidence, each head's words count in proportion to its calibration slope.
         self._evidence_coef = (self.calibration[:, :, 0:1] * self.coef).sum(axis=0)
+        # analyze_many gathers one row per vocabulary column: the note heads' and the
+        # recommendation head's coefficients side by side.
+        self._note_rows = np.ascontiguousarray(
+            np.concatenate([self.coef.reshape(-1, self.coef.shape[-1]), self.recommendation_coef]).T)
+        self._vocabulary_index = None  # built on first use: a cold classify of one note pays little
 
     # -- features -------------------------------------------------------------------
     def _weights(self, features, idf=None):
@@ -178,24 +183,18 @@ class CallbackModel:
         segment = _sigmoid(self.segment_calibration[:, 0] * best_segment + self.segment_calibration[:, 1])
         return (calibrated.sum(axis=0) + segment) / (len(calibrated) + 1)
 
-    def _recommendation(self, indices, weights):
-        """The interviewer's call read from the text, or None when the note gives none."""
-        logits = self.recommendation_coef[:, indices] @ weights + self.recommendation_intercept
-        probabilities = _softmax(logits)
-        best = self.recommendation_classes[int(np.argmax(probabilities))]
-        return (None if best == NO_RECOMMENDATION else best), probabilities
-
     # -- analysis -------------------------------------------------------------------
     def analyze(self, text):
         """Analyse one note: labels, calibrated scores, evidence spans, recommendation."""
         return next(self.analyze_many([text]))
 
     def analyze_many(self, texts, *, batch_size=256):
-        """Stream one NoteAnalysis per text, in order; spaCy tokenises a chunk at a time.
+        """Stream one NoteAnalysis per text, in order; a chunk of ``batch_size`` texts is
+        tokenised and scored at a time.
 
         A bad text (empty, not a string) raises after the results before it are yielded.
         """
-        from .features import featurize
+        from .text import segment_texts
 
         iterator = iter(texts)
         while chunk := list(islice(iterator, batch_size)):
@@ -206,50 +205,85 @@ class CallbackModel:
                 except (EmptyNoteError, TypeError) as problem:
                     error = problem
                     break
-            for text, (features, per_segment) in zip(checked, featurize(checked, batch_size=batch_size)):
-                yield self._analysis(text, features, per_segment)
+            if checked:
+                yield from self._analyses(checked, segment_texts(checked))
             if error is not None:
                 raise error
 
-    def _analysis(self, text, features, per_segment):
-        indices, weights = self._weights(features)
-        segment_scores = self._segment_decisions(per_segment)
-        probabilities = self._probabilities(indices, weights, segment_scores)
-        labels = [label for label, p, t in zip(self.labels, probabilities, self.thresholds) if p >= t]
-        if labels:
-            note_weight = dict(zip(indices.tolist(), weights.tolist()))
-            segments = [(span, {i for f in segment if (i := self.vocabulary.get(f)) is not None})
-                        for span, segment in per_segment]
-        evidence = {label: self._evidence(text, self.labels.index(label), note_weight, segments, segment_scores)
-                    for label in labels}
-        recommendation, recommendation_probabilities = self._recommendation(indices, weights)
-        return NoteAnalysis(
-            text=text,
-            labels=labels,
-            scores={label: float(p) for label, p in zip(self.labels, probabilities)},
-            evidence=evidence,
-            recommendation=recommendation,
-            recommendation_scores={c: float(p) for c, p in zip(self.recommendation_classes, recommendation_probabilities)},
-        )
+    def _analyses(self, texts, batch):
+        """NoteAnalysis of each text of a chunk, from its ``text.NoteSegments``.
 
-    def _evidence(self, text, label_index, note_weight, segments, segment_scores):
-        """The segments the segment head rates highest for this label, or, when it rates none
-        positively, those whose words push the note heads' score up the most."""
-        scored = [(float(score), start, end) for ((start, end), _), score
-                  in zip(segments, segment_scores[:, label_index] if len(segment_scores) else []) if score > 0]
-        if not scored:
-            coef = self._evidence_coef[label_index]
-            for (start, end), seen in segments:
-                contribution = sum(note_weight[i] * coef[i] for i in seen)
-                if contribution > 0:
-                    scored.append((contribution, start, end))
-        scored.sort(key=lambda item: (-item[0], item[1]))
-        if not scored:
-            return []
-        best = scored[0][0]
-        chosen = [item for item in scored[:MAX_EVIDENCE] if item[0] >= 0.25 * best]
-        return [Evidence(text[start:end], start, end, round(weight, 4))
-                for weight, start, end in sorted(chosen, key=lambda item: item[1])]
+        The numbers ``probabilities`` gives for ``featurize``'s strings, computed for the whole
+        chunk at once: TF-IDF weights as (segment or note, column, weight) entries, and each
+        head's scores as sums of the coefficient rows of those columns.
+        """
+        from .features import VocabularyIndex, vocabulary_terms
+
+        if self._vocabulary_index is None:
+            self._vocabulary_index = VocabularyIndex(self.vocabulary)
+        term_segment, term_column = vocabulary_terms(batch, self._vocabulary_index)
+        notes, segments, columns = len(texts), len(batch.segment_doc), len(self.idf)
+        heads, labels = self.coef.shape[:2]
+
+        # One sort orders the terms by note, column and segment: runs of equal keys are a
+        # segment's counts of a column, runs of equal key // segments a note's.
+        span = max(segments, 1)
+        keys = np.sort((batch.segment_doc[term_segment] * columns + term_column) * span + term_segment)
+        entry_first = _run_starts(keys)
+        note_column, segment_of = np.divmod(keys[entry_first], span)
+        counts = np.diff(np.append(entry_first, len(keys)))
+        segment_column = note_column % columns
+        segment_weights = _sublinear_tfidf(counts, self.segment_idf[segment_column], segment_of, segments)
+        segment_scores = np.stack([np.bincount(segment_of, weights=row[segment_column] * segment_weights,
+                                               minlength=segments) for row in self.segment_coef], axis=1)
+        segment_scores += self.segment_intercept
+
+        note_first = _run_starts(note_column)
+        note_of, column_of = np.divmod(note_column[note_first], columns)
+        note_weights = _sublinear_tfidf(np.add.reduceat(counts, note_first) if len(counts) else counts,
+                                        self.idf[column_of], note_of, notes)
+        sums = _sum_by_group(self._note_rows[column_of], note_weights, note_of, notes)
+
+        decisions = sums[:, :heads * labels].reshape(notes, heads, labels) + self.intercept
+        calibrated = _sigmoid(self.calibration[:, :, 0] * decisions + self.calibration[:, :, 1])
+        best_segment = np.full((notes, labels), NO_SEGMENT)
+        if segments:
+            firsts = _run_starts(batch.segment_doc)
+            best_segment[batch.segment_doc[firsts]] = np.maximum.reduceat(segment_scores, firsts, axis=0)
+        segment_probability = _sigmoid(self.segment_calibration[:, 0] * best_segment + self.segment_calibration[:, 1])
+        probabilities = (calibrated.sum(axis=1) + segment_probability) / (heads + 1)
+
+        recommendation_probabilities = _softmax(sums[:, heads * labels:] + self.recommendation_intercept)
+        best_recommendation = recommendation_probabilities.argmax(axis=1)
+
+        raised = probabilities >= self.thresholds
+        # Evidence weighs segments by the segment head's score, or, for a raised label whose
+        # every segment it scores at or below zero, by the note heads' word contributions.
+        by_score = best_segment > 0
+        weights = segment_scores
+        fallback = (raised & ~by_score).any(axis=1)
+        if fallback.any():
+            note_weight = note_weights[np.cumsum(_starts_mask(note_column)) - 1]
+            wanted = np.flatnonzero(fallback[batch.segment_doc[segment_of]])
+            contributions = np.stack([np.bincount(segment_of[wanted], minlength=segments,
+                                                  weights=row[segment_column[wanted]] * note_weight[wanted])
+                                      for row in self._evidence_coef], axis=1)
+            weights = np.where(by_score[batch.segment_doc], segment_scores, contributions)
+        evidence = _evidence(texts, batch, weights, raised)
+
+        labels_raised = [[index for index, up in enumerate(row) if up] for row in raised.tolist()]
+        for note, (text, scores, recommendation_scores, best, raised_labels) in enumerate(zip(
+                texts, probabilities.tolist(), recommendation_probabilities.tolist(), best_recommendation.tolist(),
+                labels_raised)):
+            recommendation = self.recommendation_classes[best]
+            yield NoteAnalysis(
+                text=text,
+                labels=[self.labels[index] for index in raised_labels],
+                scores=dict(zip(self.labels, scores)),
+                evidence={self.labels[index]: evidence.get((note, index), []) for index in raised_labels},
+                recommendation=None if recommendation == NO_RECOMMENDATION else recommendation,
+                recommendation_scores=dict(zip(self.recommendation_classes, recommendation_scores)),
+            )
 
     # -- persistence ----------------------------------------------------------------
     def state(self):
@@ -271,6 +305,61 @@ class CallbackModel:
             "recommendation_coef": self.recommendation_coef,
             "recommendation_intercept": self.recommendation_intercept,
         }
+
+
+def _starts_mask(values):
+    """True where a run of equal values starts."""
+    starts = np.ones(len(values), dtype=bool)
+    np.not_equal(values[1:], values[:-1], out=starts[1:])
+    return starts
+
+
+def _run_starts(values):
+    """Where each run of equal values starts."""
+    return np.flatnonzero(_starts_mask(values))
+
+
+def _sum_by_group(rows, weights, group, groups):
+    """Per group, the sum of ``rows`` scaled by ``weights`` (in place), for ``group`` ascending."""
+    sums = np.zeros((groups, rows.shape[1]))
+    if len(group):
+        rows *= weights[:, None]
+        starts = _run_starts(group)
+        sums[group[starts]] = np.add.reduceat(rows, starts, axis=0)
+    return sums
+
+
+def _sublinear_tfidf(counts, idf, group, groups):
+    """L2-normalised (1 + log tf) * idf weights per group, as TfidfVectorizer(sublinear_tf=True)."""
+    weights = (1.0 + np.log(counts)) * idf
+    norms = np.sqrt(np.bincount(group, weights=weights * weights, minlength=groups))
+    norms[norms == 0] = 1.0
+    return weights / norms[group]
+
+
+def _evidence(texts, batch, weights, raised):
+    """Evidence per ``(note, label index)``: of the note's segments with a positive weight for a
+    raised label, the (up to) MAX_EVIDENCE heaviest, less those under a quarter of the heaviest,
+    in text order."""
+    segments, labels = np.nonzero(raised[batch.segment_doc] & (weights > 0))
+    starts = batch.segment_start[segments]
+    groups = batch.segment_doc[segments] * raised.shape[1] + labels
+    # Heaviest first within each (note, label), the earlier segment first on a tie.
+    order = np.lexsort((starts, -weights[segments, labels], groups))
+    ordered = weights[segments[order], labels[order]]
+    first = _run_starts(groups[order])
+    heaviest = np.repeat(first, np.diff(np.append(first, len(order))))
+    keep = (np.arange(len(order)) - heaviest < MAX_EVIDENCE) & (ordered >= 0.25 * ordered[heaviest])
+    chosen = order[keep]
+    chosen = chosen[np.lexsort((starts[chosen], groups[chosen]))]
+    evidence = {}
+    for note, label, weight, start, end in zip(
+            batch.segment_doc[segments[chosen]].tolist(), labels[chosen].tolist(),
+            weights[segments[chosen], labels[chosen]].tolist(), starts[chosen].tolist(),
+            batch.segment_end[segments[chosen]].tolist()):
+        text = texts[note]
+        evidence.setdefault((note, label), []).append(Evidence(text[start:end], start, end, round(weight, 4)))
+    return evidence
 
 
 def _check_text(text):

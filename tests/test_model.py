@@ -146,3 +146,20 @@ def test_model_naive_bayes_scaler_favours_class_words():
     assert scaler.ratios_[0] > 0 > scaler.ratios_[1]
     assert abs(scaler.ratios_[2]) < 1e-9
     assert np.allclose(scaler.transform(X).toarray()[0], [scaler.ratios_[0], 0.0, scaler.ratios_[2]])
+
+
+def test_model_analyze_many_matches_the_per_note_arithmetic(small_model, corpus_records):
+    """The batched scoring gives what the per-note scoring of featurize's strings gives."""
+    from analyzer.features import featurize
+
+    texts = [r["text"] for r in corpus_records if r["split"] == "test"][:120]
+    for (features, per_segment), result in zip(featurize(texts), small_model.analyze_many(texts)):
+        expected = small_model.probabilities(features, per_segment)
+        assert np.allclose([result.scores[label] for label in small_model.labels], expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 1000])
+def test_model_analyze_many_results_do_not_depend_on_batch_size(small_model, corpus_records, batch_size):
+    texts = [r["text"] for r in corpus_records if r["split"] == "dev"][:50]
+    expected = [a.to_dict() for a in small_model.analyze_many(texts)]
+    assert [a.to_dict() for a in small_model.analyze_many(texts, batch_size=batch_size)] == expected

@@ -1,6 +1,25 @@
+import numpy as np
 import pytest
 
-from analyzer.text import feature_tokens, get_nlp, normalise_word, rating_token, segments
+from analyzer.text import (
+    _DECLINE_FILTER,
+    _RAISING_FILTER,
+    _RESOLUTION_FILTER,
+    DECLINE_PHRASES,
+    RAISING_CUES,
+    RESOLUTION_PHRASES,
+    IntegerIndex,
+    _declines,
+    _raises,
+    _states_resolution,
+    analyse_docs,
+    feature_tokens,
+    get_nlp,
+    normalise_word,
+    rating_token,
+    segment_tokens,
+    segments,
+)
 
 
 def spans(text):
@@ -66,3 +85,58 @@ def test_text_hedge_is_not_negated():
                                             ("12/4", None), ("2024", None)])
 def test_text_rating_buckets(rating, bucket):
     assert rating_token(rating) == bucket
+
+
+NOTES = [
+    "Pros:\n- Clear on reconciliations\n* Good with the team\nCons: slow on Excel. Needs prompting",
+    "No concerns about her SQL. Worried about the Kafka gap, but she cleared it up.",
+    "  • first point\n\n2) second point.  Third one!",
+    "We talked about whether she'd be happier in outreach. She was clear: she wants the bedside.",
+    "I'd been warned the rota might be a problem. That concern is closed. Technical: 2/4",
+    "   ",
+    "w/ 5 yrs exp b/c cand didnt know the pricing model, tho he can't say why",
+]
+
+
+def test_text_batch_analysis_matches_pipeline_components():
+    nlp = get_nlp()
+    batch = analyse_docs([nlp.make_doc(note) for note in NOTES])
+    assert [batch.segments_of(i) for i in range(len(NOTES))] == [segment_tokens(doc) for doc in nlp.pipe(NOTES)]
+
+
+def _glued(phrase, *, before, after):
+    """A unit holding ``phrase`` with its first word glued to what precedes it and its last to
+    what follows, where the phrase test allows it."""
+    words = phrase.split(" ")
+    words[0] = before + words[0]
+    words[-1] = words[-1] + after
+    return ["and", *words, "."]
+
+
+@pytest.mark.parametrize("phrases, phrase_filter, test, before, after", [
+    (RESOLUTION_PHRASES, _RESOLUTION_FILTER, _states_resolution, "x", "y"),
+    (RAISING_CUES, _RAISING_FILTER, _raises, "", ""),
+    (DECLINE_PHRASES, _DECLINE_FILTER, _declines, "", "y"),
+])
+def test_text_phrase_filters_pass_every_unit_holding_a_phrase(phrases, phrase_filter, test, before, after):
+    for phrase in phrases:
+        words = _glued(phrase, before=before, after=after)
+        assert test(words), phrase
+        signatures = np.array([phrase_filter.signature(word) for word in words], dtype=np.int64)
+        assert phrase_filter.units(signatures, np.array([0])).tolist() == [0], phrase
+
+
+def test_text_phrase_filters_reject_plain_units():
+    words = ["solid", "on", "the", "fundamentals", "of", "cost", "accounting"]
+    signatures = np.array([_RESOLUTION_FILTER.signature(word) for word in words], dtype=np.int64)
+    assert len(_RESOLUTION_FILTER.units(signatures, np.array([0]))) == 0
+
+
+def test_text_integer_index_finds_what_was_inserted():
+    index = IntegerIndex()
+    keys = np.arange(5000, dtype=np.uint64) << np.uint64(32)  # low bits equal: a hard case for hashing
+    index.insert(keys[:3000], np.arange(3000))
+    index.insert(keys[3000:4000], np.arange(3000, 4000))
+    assert len(index) == 4000
+    assert index.find(keys[::-1][1000:]).tolist() == list(range(3999, -1, -1))
+    assert set(index.find(keys[4000:]).tolist()) == {-1}
