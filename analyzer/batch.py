@@ -14,7 +14,7 @@ from itertools import islice
 
 from .labels import recommendation_direction
 from .note_checks import MAX_NOTE_CHARS, NoteRejected, prepare_note, protected_mentions
-from .summary import plan_note, plan_panel, rank_requisition
+from .summary import plan_for_analysis, plan_panel, rank_requisition
 
 CHUNK_SIZE = 256
 EXIT_ROWS_FAILED = 3  # some rows could not be analysed; the output still holds every row
@@ -54,7 +54,7 @@ def note_record(row, prepared, analysis):
         "evidence": {label: [item.to_dict() for item in items] for label, items in analysis.evidence.items()},
         "recommendation": {"stated": stated, "inferred": inferred,
                            "mismatch": recommendation_direction(stated) * recommendation_direction(inferred) < 0},
-        "next_round": plan_note(prepared.text, labels=analysis.labels, evidence=analysis.evidence),
+        "next_round": plan_for_analysis(prepared.text, analysis),
         "flags": [*(["protected_characteristic"] if protected_mentions(prepared.text) else []), *prepared.flags],
     })
     return record

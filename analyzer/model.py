@@ -41,7 +41,9 @@ META_FILE = "meta.json"
 FORMAT_VERSION = 4
 MAX_EVIDENCE = 3
 NO_SEGMENT = -5.0  # the segment score of a note with no segments
-NO_RECOMMENDATION = "none"  # the recommendation head's class for notes that give no call
+NO_RECOMMENDATION = "none"
+POSSIBLE_SCORE = 0.25  # a label below its threshold but at least this likely is "possible"
+PASSAGE_MIN_SCORE = -1.0  # segments the segment head scores above this may support a plan  # the recommendation head's class for notes that give no call
 
 
 class ModelVersionWarning(UserWarning):
@@ -87,6 +89,9 @@ class NoteAnalysis:
     evidence: dict
     recommendation: str | None
     recommendation_scores: dict = field(default_factory=dict)
+    #: For each label raised or possible (see POSSIBLE_SCORE), the segments the segment head
+    #: rates highest, best first: what a next-round plan quotes. Not part of ``to_dict``.
+    passages: dict = field(default_factory=dict)
 
     def to_dict(self):
         return {
@@ -270,6 +275,7 @@ class CallbackModel:
                                       for row in self._evidence_coef], axis=1)
             weights = np.where(by_score[batch.segment_doc], segment_scores, contributions)
         evidence = _evidence(texts, batch, weights, raised)
+        passages = _passages(texts, batch, segment_scores, raised | (probabilities >= POSSIBLE_SCORE))
 
         labels_raised = [[index for index, up in enumerate(row) if up] for row in raised.tolist()]
         for note, (text, scores, recommendation_scores, best, raised_labels) in enumerate(zip(
@@ -283,6 +289,7 @@ class CallbackModel:
                 evidence={self.labels[index]: evidence.get((note, index), []) for index in raised_labels},
                 recommendation=None if recommendation == NO_RECOMMENDATION else recommendation,
                 recommendation_scores=dict(zip(self.recommendation_classes, recommendation_scores)),
+                passages={self.labels[index]: items for (owner, index), items in passages.items() if owner == note},
             )
 
     # -- persistence ----------------------------------------------------------------
@@ -360,6 +367,24 @@ def _evidence(texts, batch, weights, raised):
         text = texts[note]
         evidence.setdefault((note, label), []).append(Evidence(text[start:end], start, end, round(weight, 4)))
     return evidence
+
+
+def _passages(texts, batch, segment_scores, wanted):
+    """Per ``(note, label index)`` wanted: the (up to) MAX_EVIDENCE segments the segment head
+    scores highest, above PASSAGE_MIN_SCORE, best first."""
+    segments, labels = np.nonzero(wanted[batch.segment_doc] & (segment_scores > PASSAGE_MIN_SCORE))
+    groups = batch.segment_doc[segments] * wanted.shape[1] + labels
+    order = np.lexsort((batch.segment_start[segments], -segment_scores[segments, labels], groups))
+    first = _run_starts(groups[order])
+    rank = np.arange(len(order)) - np.repeat(first, np.diff(np.append(first, len(order))))
+    chosen = order[rank < MAX_EVIDENCE]
+    passages = {}
+    for note, label, score, segment in zip(batch.segment_doc[segments[chosen]].tolist(), labels[chosen].tolist(),
+                                           segment_scores[segments[chosen], labels[chosen]].tolist(),
+                                           segments[chosen].tolist()):
+        start, end = int(batch.segment_start[segment]), int(batch.segment_end[segment])
+        passages.setdefault((note, label), []).append(Evidence(texts[note][start:end], start, end, round(score, 4)))
+    return passages
 
 
 def _check_text(text):

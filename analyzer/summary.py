@@ -10,6 +10,7 @@ planning never waits on spaCy or scikit-learn.
 """
 
 import re
+from bisect import bisect_right
 from collections import defaultdict
 
 from .labels import LABELS, recommendation_direction
@@ -57,7 +58,7 @@ _FOLLOWUP = re.compile(
   | \b(?:pass|send|refer|route)\s+(?:\w+\s+){0,3}?(?:to|for)\b
   | \b(?:check|take|chase|call|verify|get)\w*\s+(?:\w+\s+){0,2}?references?\b
   | \breferences?\s+(?:to\ |still\ )?(?:check|chase|pending|outstanding|needed|not|first)
-  | \b(?:I'?d|I\ would|we'?d|we\ would|I'?ll|let'?s|we\ should|I\ should)\s+
+  | \b(?:i'?d|i\ would|we'?d|we\ would|i'?ll|let'?s|we\ should|i\ should)\s+
         (?:want\ (?:someone|to\ see|to\ hear|the|a|an)|like\ (?:someone|to\ see|to\ hear|the|a|an|us|him|her|them)|
          suggest|recommend\ (?:a|an|the|we|that)|ask|push|share|send|pass|flag|raise|introduce|mention|check|talk|discuss)\b
   | \bwould\ (?:want|like)\ (?:to\ see|to\ hear|someone)\b
@@ -71,7 +72,7 @@ _FOLLOWUP = re.compile(
   | \bbefore\ (?:an\ |any\ |the\ )?(?:offer|decision|next\ step)\b | \bin\ the\ final\b
   | \b(?:flag|flagging)\b | \braise\s+(?:it|this|that)\b | \b(?:forward|fwd)\s+(?:her|his|their|the)\s+(?:cv|details|name|profile)\b
   | \b(?:introduce|loop\ in|have\ a\ word|keep\ (?:him|her|them)\ warm)\b
-  | \b(?:HM|hiring\ manager|panel|client|[A-Z][a-z]+)\ to\ (?:decide|discuss|confirm|check|review|judge|assess)\b
+  | \b(?:hm|hiring\ manager|panel|client|[a-z]+)\ to\ (?:decide|discuss|confirm|check|review|judge|assess)\b
   | \bif\ (?:we|she|he|they)\ (?:can|is|are|'s|'re)\b
   | \b(?:suggest|suggests|propose)\s+(?:a|an|the|we|that|someone)\b
   | \b(?:yes|advance|recommend|proceed|hire|lean\ yes|approve)\b[^.\n]{0,20}?\bwith\s+(?:a|an|the|some|more)\b
@@ -79,7 +80,7 @@ _FOLLOWUP = re.compile(
   | \b(?:remains?|still)\ open\b | \bnot\ yet\ (?:in|done|seen|received)\b
   | \bat\ (?:panel|final|the\ panel|the\ final|onsite)\b
     """,
-    re.IGNORECASE | re.VERBOSE,
+    re.VERBOSE,  # matched against the lower-cased note: much faster than IGNORECASE
 )
 # Where a passage breaks into units: lines, and sentence ends followed by a new sentence.
 _UNIT_BREAK = re.compile(r"\n+|(?<=[.!?])\s+(?=[\"'(\[A-Z0-9•\-*])")
@@ -140,6 +141,8 @@ def _clause_around(text, start, end, position):
 _OPEN_HEADER = re.compile(r"^\s*(?:open\ questions?|questions?\ for\ (?:the\ )?next\ round|to\ probe|to\ cover|"
                           r"follow[- ]?ups?|next\ steps?|for\ (?:the\ )?next\ round|still\ to\ check)\s*:?\s*$",
                           re.IGNORECASE | re.VERBOSE)
+_OPEN_HEADER_ANYWHERE = re.compile(r"(?im)^\s*(?:open questions?|questions? for|to probe|to cover|follow[- ]?ups?|"
+                                   r"next steps?|for (?:the )?next round|still to check)")
 _BULLET_LINE = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s+")
 SHORT_UNIT_WORDS = 12
 
@@ -166,19 +169,29 @@ def find_followups(text):
     >>> [text[s:e] for s, e in find_followups(text)]
     ["Didn't get to system design", 'Someone should probe her references']
     """
-    found = _units_under_open_header(text)
-    for start, end in spans_of_units(text):
-        if any(start >= s and end <= e for s, e in found):
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters change length when lower-cased
+        lowered = "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
+    matches = [match.start() for match in _FOLLOWUP.finditer(lowered)]
+    has_header = ":" in text and _OPEN_HEADER_ANYWHERE.search(text)
+    if not matches and not has_header:
+        return []
+    found = _units_under_open_header(text) if has_header else []
+    units = spans_of_units(text)
+    unit_starts = [start for start, _ in units]
+    seen = set(found)
+    for position in matches:
+        index = bisect_right(unit_starts, position) - 1
+        if index < 0 or position >= units[index][1]:
+            continue  # a match in the bullet or spacing between units
+        start, end = units[index]
+        if any(start >= s and end <= e for s, e in found) or _OPEN_HEADER.match(text[start:end]):
             continue
-        seen_clauses = set()
         short = len(text[start:end].split()) <= SHORT_UNIT_WORDS
-        for match in _FOLLOWUP.finditer(text, start, end):
-            if _OPEN_HEADER.match(text[start:end]):
-                break
-            clause = (start, end) if short else _clause_around(text, start, end, match.start())
-            if clause not in seen_clauses and clause[1] - clause[0] >= 3:
-                seen_clauses.add(clause)
-                found.append(clause)
+        clause = (start, end) if short else _clause_around(text, start, end, position)
+        if clause not in seen and clause[1] - clause[0] >= 3:
+            seen.add(clause)
+            found.append(clause)
     return sorted(found)
 
 
@@ -214,13 +227,14 @@ def plan_note(text, *, labels, evidence, passages=None, possible=None):
     open, then the labels the model found possible but below its threshold, marked as such.
 
     ``evidence`` maps a label to its evidence (``Evidence`` objects or ``{start, end}`` dicts);
-    ``passages``, when the model gives them, adds further supporting spans per label;
+    ``passages``, when the model gives them, are its best supporting spans per label, best
+    first, and lead the item;
     ``possible`` maps a label below threshold to its spans. Each item quotes its specifics
     with offsets into ``text``.
     """
     passages = passages or {}
     items = [item for label in labels
-             if (item := _concern_item(text, "concern", label, [*evidence.get(label, []), *passages.get(label, [])]))]
+             if (item := _concern_item(text, "concern", label, [*passages.get(label, []), *evidence.get(label, [])]))]
     covered = [item["source"] for item in items]
     for start, end in find_followups(text):
         if any(start >= s["start"] and end <= s["end"] for s in covered):
@@ -231,6 +245,14 @@ def plan_note(text, *, labels, evidence, passages=None, possible=None):
     items += [item for label, spans in (possible or {}).items()
               if label not in labels and (item := _concern_item(text, "possible", label, spans))]
     return items
+
+
+def plan_for_analysis(text, analysis):
+    """The plan for a note from the model's reading of it (a ``NoteAnalysis``): its labels and
+    evidence, its best passages, and the labels it found possible but did not raise."""
+    return plan_note(text, labels=analysis.labels, evidence=analysis.evidence, passages=analysis.passages,
+                     possible={label: spans for label, spans in analysis.passages.items()
+                               if label not in analysis.labels})
 
 
 def _concern_item(text, kind, label, spans):

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analyzer.corpus import read_records  # noqa: E402
 from analyzer.model import load_model  # noqa: E402
-from analyzer.summary import plan_note  # noqa: E402
+from analyzer.summary import plan_for_analysis  # noqa: E402
 
 
 def quoted_texts(plan):
@@ -29,9 +29,9 @@ def coverage(records, model):
     followups = named_followups = items = 0
     analyses = model.analyze_many([record["text"] for record in records])
     for record, analysis in zip(records, analyses):
-        plan = plan_note(record["text"], labels=analysis.labels, evidence=analysis.evidence)
+        plan = plan_for_analysis(record["text"], analysis)
         items += len(plan)
-        by_label = {item["label"]: quoted_texts([item]) for item in plan if item["kind"] == "concern"}
+        by_label = {item["label"]: quoted_texts([item]) for item in plan if item["kind"] in ("concern", "possible")}
         everything = quoted_texts(plan)
         for label, phrases in record["topics"].items():
             for phrase in phrases:
