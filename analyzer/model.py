@@ -63,6 +63,9 @@ class TrainingSettings:
     folds: int = 5
     seed: int = 13
     recommendation_C: float = 8.0
+    # Per label, the largest share of negation notes (a concern ruled out) that may raise it
+    # in cross-validation; the threshold is the F1-best one within that budget.
+    negation_fp_budget: float = 0.03
     max_iter: int = 3000
 
 
@@ -419,13 +422,26 @@ def segment_targets(records, per_segment):
     return np.array(rows, dtype=np.int64).reshape(-1, len(LABELS))
 
 
-def best_threshold(y_true, probabilities):
-    """The probability cut-off with the best F1 on out-of-fold predictions."""
+def best_threshold(y_true, probabilities, *, negated=None, negation_fp_budget=None):
+    """The probability cut-off with the best F1 on out-of-fold predictions.
+
+    When ``negated`` marks the notes where a concern is mentioned but ruled out, only cut-offs
+    that raise the label on at most ``negation_fp_budget`` of those notes (that do not carry
+    it) are eligible: a tool that raises concerns the interviewer dismissed is not trusted.
+    """
     from sklearn.metrics import f1_score
 
     grid = np.round(np.arange(0.10, 0.91, 0.01), 2)
-    scores = [f1_score(y_true, probabilities >= t, zero_division=0) for t in grid]
-    return float(grid[int(np.argmax(scores))]), float(max(scores))
+    scores = np.array([f1_score(y_true, probabilities >= t, zero_division=0) for t in grid])
+    if negated is not None and negation_fp_budget is not None:
+        dismissed = negated & (y_true == 0)
+        if dismissed.any():
+            false_positive_rate = np.array([(probabilities[dismissed] >= t).mean() for t in grid])
+            eligible = false_positive_rate <= negation_fp_budget
+            if eligible.any():
+                scores = np.where(eligible, scores, -1.0)
+    best = int(np.argmax(scores))
+    return float(grid[best]), float(scores[best])
 
 
 def platt_scaling(scores, target):
@@ -509,6 +525,7 @@ def train(records, settings=None, *, progress=None):
     intercepts = np.zeros((len(heads), len(LABELS)))
     calibration = np.zeros((len(heads), len(LABELS), 2))
     thresholds, cv_f1 = [], {}
+    negated = np.array([record.get("kind") == "negation" for record in records])
     folds = StratifiedKFold(n_splits=settings.folds, shuffle=True, random_state=settings.seed)
     for index, label in enumerate(LABELS):
         report(f"cross-validating and fitting {label}")
@@ -528,7 +545,8 @@ def train(records, settings=None, *, progress=None):
         out_of_fold_probabilities.append(probabilities)
         segment_head = fit_segment_head(index, np.arange(len(records)))
         segment_coef[index], segment_intercept[index] = segment_head.coef_[0], segment_head.intercept_[0]
-        threshold, f1 = best_threshold(target, np.mean(out_of_fold_probabilities, axis=0))
+        threshold, f1 = best_threshold(target, np.mean(out_of_fold_probabilities, axis=0), negated=negated,
+                                       negation_fp_budget=settings.negation_fp_budget)
         thresholds.append(threshold)
         cv_f1[label] = round(f1, 4)
 

@@ -163,3 +163,15 @@ def test_model_analyze_many_results_do_not_depend_on_batch_size(small_model, cor
     texts = [r["text"] for r in corpus_records if r["split"] == "dev"][:50]
     expected = [a.to_dict() for a in small_model.analyze_many(texts)]
     assert [a.to_dict() for a in small_model.analyze_many(texts, batch_size=batch_size)] == expected
+
+
+def test_model_threshold_keeps_within_the_negation_budget():
+    from analyzer.model import best_threshold
+
+    truth = np.array([1, 1, 1, 0, 0, 0, 0, 0])
+    probabilities = np.array([0.9, 0.6, 0.35, 0.4, 0.3, 0.1, 0.1, 0.1])
+    negated = np.array([False, False, False, True, True, False, False, False])
+    free, _ = best_threshold(truth, probabilities)
+    kept, _ = best_threshold(truth, probabilities, negated=negated, negation_fp_budget=0.0)
+    assert free <= 0.35 and kept > 0.4
+    assert not np.any(probabilities[negated & (truth == 0)] >= kept)
