@@ -292,7 +292,7 @@ class CallbackModel:
                 evidence={self.labels[index]: evidence.get((note, index), []) for index in raised_labels},
                 recommendation=None if recommendation == NO_RECOMMENDATION else recommendation,
                 recommendation_scores=dict(zip(self.recommendation_classes, recommendation_scores)),
-                passages={self.labels[index]: items for (owner, index), items in passages.items() if owner == note},
+                passages={self.labels[index]: items for index, items in passages.get(note, {}).items()},
             )
 
     # -- persistence ----------------------------------------------------------------
@@ -373,8 +373,8 @@ def _evidence(texts, batch, weights, raised):
 
 
 def _passages(texts, batch, segment_scores, wanted):
-    """Per ``(note, label index)`` wanted: the (up to) MAX_EVIDENCE segments the segment head
-    scores highest, above PASSAGE_MIN_SCORE, best first."""
+    """For each note, per label index wanted: the (up to) MAX_EVIDENCE segments the segment
+    head scores highest, above PASSAGE_MIN_SCORE, best first."""
     segments, labels = np.nonzero(wanted[batch.segment_doc] & (segment_scores > PASSAGE_MIN_SCORE))
     groups = batch.segment_doc[segments] * wanted.shape[1] + labels
     order = np.lexsort((batch.segment_start[segments], -segment_scores[segments, labels], groups))
@@ -386,7 +386,8 @@ def _passages(texts, batch, segment_scores, wanted):
                                            segment_scores[segments[chosen], labels[chosen]].tolist(),
                                            segments[chosen].tolist()):
         start, end = int(batch.segment_start[segment]), int(batch.segment_end[segment])
-        passages.setdefault((note, label), []).append(Evidence(texts[note][start:end], start, end, round(score, 4)))
+        passages.setdefault(note, {}).setdefault(label, []).append(
+            Evidence(texts[note][start:end], start, end, round(score, 4)))
     return passages
 
 

@@ -93,13 +93,15 @@ def strip_html(text):
     return _TAG.sub(blank, text)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # undecodable bytes, kept by errors="surrogateescape"
+_ASCII_LETTER = re.compile("[A-Za-z]")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_\u0000-\u024F\u1E00-\u1EFF]")
 
 
 def script_of(text):
     """The writing system most of the letters are in ("LATIN", "CYRILLIC", "CJK"...)."""
     if text.isascii():
-        return "LATIN" if any(char.isalpha() for char in text) else None
+        return "LATIN" if _ASCII_LETTER.search(text) else None
     others = _NON_LATIN_LETTER.findall(text)
     letters = sum(1 for char in text if char.isalpha())
     if not letters:
@@ -158,7 +160,7 @@ def prepare_note(text, *, max_chars=MAX_NOTE_CHARS):
         raise NoteRejected(f"the note is {len(text):,} characters long, over the limit of {max_chars:,}")
     if "\x00" in text:
         raise NoteRejected("the note contains NUL bytes: binary data, not text")
-    if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
+    if not text.isascii() and _SURROGATE.search(text):
         raise NoteRejected("the note contains bytes that are not valid UTF-8")
     flags = []
     if _TAG.search(text):
