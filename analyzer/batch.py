@@ -9,6 +9,7 @@ with ``jobs`` above one, chunks go to worker processes forked with the model alr
 'row 1: the note is empty'
 """
 
+import json
 from collections import defaultdict
 from itertools import islice
 
@@ -118,25 +119,79 @@ def _analyse_in_workers(chunks, model, jobs, max_chars):
 
 
 class PanelCollector:
-    """Gathers what panels need from each record as the batch streams past, and nothing more."""
+    """Gathers what panels need from each record as the batch streams past, and nothing more.
+
+    Each note's few panel fields go to a temporary SQLite file rather than memory, so the
+    panels of a million-note export cost disk, not RAM; ``panels()`` then reads them back one
+    candidate at a time. Use it as a context manager, or call ``close()``, to remove the file.
+    """
 
     def __init__(self):
-        self._notes = defaultdict(list)
+        import sqlite3
+        import tempfile
+
+        self._folder = tempfile.TemporaryDirectory(prefix="callback-analyzer-")
+        self._db = sqlite3.connect(f"{self._folder.name}/panels.sqlite")
+        self._db.execute("CREATE TABLE notes (candidate INTEGER, row INTEGER, data TEXT)")
+        self._candidates = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        self._db.close()
+        self._folder.cleanup()
 
     def add(self, record):
         """Keep the parts of a record that panels and rankings read; skip rows without a candidate."""
         if not record.get("candidate"):
             return
-        self._notes[record["candidate"]].append({
-            "row": record["row"], "status": record["status"], "interviewer": record["interviewer"],
-            "role": record["role"], "requisition": record["requisition"], "labels": record["labels"],
-            "scores": {label: record["scores"][label] for label in record["labels"]},
-            "recommendation": record["recommendation"], "next_round": record["next_round"],
-        })
+        number = self._candidates.setdefault(record["candidate"], len(self._candidates))
+        recommendation = record["recommendation"]
+        note = [record["row"], record["status"], record["interviewer"], record["role"], record["requisition"],
+                record["labels"], [record["scores"][label] for label in record["labels"]],
+                recommendation["stated"], recommendation["inferred"],
+                [[item["kind"], item["label"], item["cover"], item["format"], item["who"],
+                  item["source"]["start"], item["source"]["end"]] for item in record["next_round"]]]
+        self._db.execute("INSERT INTO notes VALUES (?, ?, ?)",
+                         (number, record["row"], json.dumps(note, ensure_ascii=False, separators=(",", ":"))))
 
     def panels(self):
-        """One panel per candidate, in the order candidates first appeared."""
-        return [plan_panel(candidate, notes) for candidate, notes in self._notes.items()]
+        """One panel per candidate, in the order candidates first appeared, one at a time."""
+        self._db.commit()
+        names = list(self._candidates)
+        current, notes = None, []
+        for number, data in self._db.execute("SELECT candidate, data FROM notes ORDER BY candidate, row"):
+            if number != current and notes:
+                yield plan_panel(names[current], notes)
+                notes = []
+            current = number
+            notes.append(_note_from_row(json.loads(data)))
+        if notes:
+            yield plan_panel(names[current], notes)
+
+
+def _note_from_row(note):
+    row, status, interviewer, role, requisition, labels, scores, stated, inferred, items = note
+    return {
+        "row": row, "status": status, "interviewer": interviewer, "role": role, "requisition": requisition,
+        "labels": labels, "scores": dict(zip(labels, scores)),
+        "recommendation": {"stated": stated, "inferred": inferred},
+        "next_round": [{"kind": kind, "label": label, "cover": cover, "format": format_, "who": who,
+                        "source": {"text": cover, "start": start, "end": end}}
+                       for kind, label, cover, format_, who, start, end in items],
+    }
+
+
+def panel_outline(panel):
+    """What ranking an opening needs from a panel: far less than the panel itself."""
+    return {key: panel[key] for key in ("candidate", "requisition", "role", "outcome_score", "decision")} | {
+        "concerns": [None] * len(panel["concerns"]),
+        "next_round": [{"label": item["label"], "cover": item["cover"]} for item in panel["next_round"]],
+    }
 
 
 def rank_requisitions(panels):

@@ -218,61 +218,72 @@ def batch(source, output_format, output, panels_path, requisitions_path, preset,
       callback-analyzer batch notes.csv --panels panels.jsonl > notes.jsonl
       callback-analyzer batch scorecards.json --preset greenhouse --format html -o report.html
     """
-    from .batch import EXIT_ROWS_FAILED, PanelCollector, analyse_rows, rank_requisitions
+    from contextlib import ExitStack
+
+    from .batch import EXIT_ROWS_FAILED, PanelCollector, analyse_rows, panel_outline, rank_requisitions
     from .io import read_notes, write_csv, write_jsonl
 
     columns = {field: columns[f"{field}_column"] for field in COLUMN_FIELDS if columns[f"{field}_column"]}
     model = _load(model_path)
     counts = {"rows": 0, "errored": 0}
-    collector = PanelCollector() if (panels_path or requisitions_path or output_format in ("markdown", "html")) else None
     show_progress = sys.stderr.isatty()
+    with ExitStack() as cleanup:
+        wants_panels = panels_path or requisitions_path or output_format in ("markdown", "html")
+        collector = cleanup.enter_context(PanelCollector()) if wants_panels else None
 
-    def records():
-        rows = read_notes(source, input_format=input_format, preset=preset, columns=columns or None,
-                          encoding=encoding)
-        for record in analyse_rows(rows, model, jobs=jobs, max_chars=max_chars):
-            counts["rows"] += 1
-            counts["errored"] += record["status"] == "error"
-            if collector is not None:
-                collector.add(record)
-            if show_progress and counts["rows"] % 500 == 0:
-                click.echo(f"\r{counts['rows']:,} rows analysed…", nl=False, err=True)
-            yield record
+        def records():
+            rows = read_notes(source, input_format=input_format, preset=preset, columns=columns or None,
+                              encoding=encoding)
+            for record in analyse_rows(rows, model, jobs=jobs, max_chars=max_chars):
+                counts["rows"] += 1
+                counts["errored"] += record["status"] == "error"
+                if collector is not None:
+                    collector.add(record)
+                if show_progress and counts["rows"] % 500 == 0:
+                    click.echo(f"\r{counts['rows']:,} rows analysed…", nl=False, err=True)
+                yield record
 
-    stream = click.open_file(str(output), "w", encoding="utf-8") if output else sys.stdout
-    try:
-        if output_format == "jsonl":
-            write_jsonl(records(), stream)
-        elif output_format == "csv":
-            write_csv(records(), stream)
-        else:
-            from datetime import datetime, timezone
+        stream = cleanup.enter_context(click.open_file(str(output), "w", encoding="utf-8")) if output else sys.stdout
+        try:
+            if output_format == "jsonl":
+                write_jsonl(records(), stream)
+            elif output_format == "csv":
+                write_csv(records(), stream)
+            else:
+                from datetime import datetime, timezone
 
-            from .report import render_html, render_markdown
+                from .report import render_html, render_markdown
 
-            notes = list(records())
-            panels = collector.panels()
-            summary = {"rows": counts["rows"], "analysed": counts["rows"] - counts["errored"],
-                       "errored": counts["errored"], "source": "stdin" if source == "-" else str(source),
-                       "model": str(model_path or "shipped model"),
-                       "generated": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
-            render = render_html if output_format == "html" else render_markdown
-            stream.write(render(notes, panels, rank_requisitions(panels), summary))
-    except AnalyzerError as error:
-        _fail(error)
-    finally:
-        if output:
-            stream.close()
-    if show_progress:
-        click.echo("\r", nl=False, err=True)
-    if collector is not None and (panels_path or requisitions_path):
-        panels = collector.panels()
-        if panels_path:
-            with open(panels_path, "w", encoding="utf-8") as handle:
-                write_jsonl(panels, handle)
-        if requisitions_path:
-            with open(requisitions_path, "w", encoding="utf-8") as handle:
-                write_jsonl(rank_requisitions(panels), handle)
+                notes = list(records())
+                panels = list(collector.panels())
+                summary = {"rows": counts["rows"], "analysed": counts["rows"] - counts["errored"],
+                           "errored": counts["errored"], "source": "stdin" if source == "-" else str(source),
+                           "model": str(model_path or "shipped model"),
+                           "generated": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+                render = render_html if output_format == "html" else render_markdown
+                stream.write(render(notes, panels, rank_requisitions(panels), summary))
+        except AnalyzerError as error:
+            _fail(error)
+        if show_progress:
+            click.echo("\r", nl=False, err=True)
+        if panels_path or requisitions_path:
+            # Panels stream to their file; rankings need only each panel's outline.
+            outlines = []
+
+            def panels_outlined():
+                for panel in collector.panels():
+                    outlines.append(panel_outline(panel))
+                    yield panel
+
+            if panels_path:
+                with open(panels_path, "w", encoding="utf-8") as handle:
+                    write_jsonl(panels_outlined(), handle)
+            else:
+                for _ in panels_outlined():
+                    pass
+            if requisitions_path:
+                with open(requisitions_path, "w", encoding="utf-8") as handle:
+                    write_jsonl(rank_requisitions(outlines), handle)
     analysed = counts["rows"] - counts["errored"]
     click.echo(f"{counts['rows']:,} rows read: {analysed:,} analysed, {counts['errored']:,} with errors"
                + (f"; wrote {output}" if output else ""), err=True)

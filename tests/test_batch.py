@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from analyzer.batch import EXIT_ROWS_FAILED, PanelCollector, analyse_rows, rank_requisitions
+from analyzer.batch import EXIT_ROWS_FAILED, PanelCollector, analyse_rows, panel_outline, rank_requisitions
 from analyzer.cli import PRESET_NAMES, main
 from analyzer.io import PRESETS, NoteRow
 
@@ -83,14 +83,15 @@ def test_batch_panels_and_requisitions_from_the_stream(small_model):
             NoteRow(row=3, id="3", text="Liked her a lot.", candidate="B", interviewer="y",
                     requisition="R", stated_recommendation="yes"),
             NoteRow(row=4, id="4", text="No candidate column for this one.")]
-    collector = PanelCollector()
-    for record in analyse_rows(rows, small_model):
-        collector.add(record)
-    panels = collector.panels()
+    with PanelCollector() as collector:
+        for record in analyse_rows(rows, small_model):
+            collector.add(record)
+        panels = list(collector.panels())
     assert [p["candidate"] for p in panels] == ["A", "B"]
     assert panels[1]["conflicting_reports"]["conflict"] is True
     ranking = rank_requisitions(panels)[0]["ranking"]
     assert [(entry["candidate"], entry["status"]) for entry in ranking] == [("A", "preferred"), ("B", "second in line")]
+    assert rank_requisitions([panel_outline(panel) for panel in panels]) == rank_requisitions(panels)
 
 
 def test_batch_cli_presets_match_the_readers():
