@@ -42,6 +42,7 @@ STOPWORDS = {
                  "die wel".split()),
 }
 MIN_WORDS_FOR_LANGUAGE = 5
+LANGUAGE_SAMPLE_CHARS = 600  # the opening of a note is enough to tell its language
 _LANGUAGES_OF = {}
 for _language, _words in STOPWORDS.items():
     for _word in _words:
@@ -51,7 +52,7 @@ for _language, _words in STOPWORDS.items():
 # ethnicity, disability, health, accent. A mention is flagged for a person to look at;
 # it is never a callback reason.
 _PROTECTED = re.compile(
-    r"""\b(?:\d{2}[- ]years?[- ]old|years?\ old|too\ old|too\ young|older\ (?:candidate|than|lady|man|woman|guy)|
+    r"""\b(?=[a-z0-9])(?:\d{2}[- ]years?[- ]old|years?\ old|too\ old|too\ young|older\ (?:candidate|than|lady|man|woman|guy)|
           younger\ (?:team|crowd|candidate)|his\ age|her\ age|their\ age|the\ age\ gap|(?:near|close\ to|nearing|before)\ retirement|retiring\ soon|
           in\ (?:his|her|their)\ (?:late\ |early\ |mid-)?(?:twenties|thirties|forties|fifties|sixties|20s|30s|40s|50s|60s)|(?:he|she)(?:'s|\ is)\ \d\d\b|aged?\ \d\d\b|
           pregnan\w*|maternity|paternity|expecting\ a\ baby|(?:her|his|their|a)\ (?:baby|kids|children|toddler|newborn)|childcare|
@@ -94,14 +95,14 @@ def strip_html(text):
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")  # undecodable bytes, kept by errors="surrogateescape"
-_ASCII_LETTER = re.compile("[A-Za-z]")
+_ANY_LETTER = re.compile(r"[^\W\d_]")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_\u0000-\u024F\u1E00-\u1EFF]")
 
 
 def script_of(text):
     """The writing system most of the letters are in ("LATIN", "CYRILLIC", "CJK"...)."""
-    if text.isascii():
-        return "LATIN" if _ASCII_LETTER.search(text) else None
+    if text.isascii() or not _NON_LATIN_LETTER.search(text):
+        return "LATIN" if _ANY_LETTER.search(text) else None
     others = _NON_LATIN_LETTER.findall(text)
     letters = sum(1 for char in text if char.isalpha())
     if not letters:
@@ -121,7 +122,7 @@ def guess_language(text):
     script = script_of(text)
     if script and script != "LATIN":
         return f"{script.title()} script" if script != "CJK" else "Chinese, Japanese or Korean"
-    words = [word.lower() for word in _WORD.findall(text)]
+    words = _WORD.findall(text.lower(), 0, LANGUAGE_SAMPLE_CHARS)
     if len(words) < MIN_WORDS_FOR_LANGUAGE:
         return None
     hits = dict.fromkeys(STOPWORDS, 0)
