@@ -15,7 +15,7 @@ from itertools import islice
 
 from .labels import recommendation_direction
 from .note_checks import MAX_NOTE_CHARS, NoteRejected, prepare_note, protected_mentions
-from .summary import plan_for_analysis, plan_panel, rank_requisition
+from .summary import plan_for_analysis, plan_panel, rank_requisition, recheck_list
 
 CHUNK_SIZE = 256
 EXIT_ROWS_FAILED = 3  # some rows could not be analysed; the output still holds every row
@@ -132,6 +132,9 @@ class PanelCollector:
 
         self._folder = tempfile.TemporaryDirectory(prefix="callback-analyzer-")
         self._db = sqlite3.connect(f"{self._folder.name}/panels.sqlite")
+        # Sorting a million notes by candidate happens on disk, within a small page cache.
+        self._db.execute("PRAGMA temp_store = FILE")
+        self._db.execute("PRAGMA cache_size = -16000")
         self._db.execute("CREATE TABLE notes (candidate INTEGER, row INTEGER, data TEXT)")
         self._candidates = {}
 
@@ -173,6 +176,23 @@ class PanelCollector:
         if notes:
             yield plan_panel(names[current], notes)
 
+    def panel_of(self, candidate):
+        """The panel of one candidate."""
+        self._db.execute("CREATE INDEX IF NOT EXISTS by_candidate ON notes (candidate, row)")
+        rows = self._db.execute("SELECT data FROM notes WHERE candidate = ? ORDER BY row",
+                                (self._candidates[candidate],))
+        return plan_panel(candidate, [_note_from_row(json.loads(data)) for (data,) in rows])
+
+    def rankings(self, outlines):
+        """Each opening's ranking from its panels' outlines; the runner-up's re-check list comes
+        from their whole panel, read back for them alone."""
+        rankings = rank_requisitions(outlines)
+        for ranking in rankings:
+            for entry in ranking["ranking"]:
+                if entry["status"] == "second in line":
+                    entry["recheck"] = recheck_list(self.panel_of(entry["candidate"]))
+        return rankings
+
 
 def _note_from_row(note):
     row, status, interviewer, role, requisition, labels, scores, stated, inferred, items = note
@@ -187,11 +207,9 @@ def _note_from_row(note):
 
 
 def panel_outline(panel):
-    """What ranking an opening needs from a panel: far less than the panel itself."""
+    """What ranking an opening needs from a panel: a few fields, not its plan."""
     return {key: panel[key] for key in ("candidate", "requisition", "role", "outcome_score", "decision")} | {
-        "concerns": [None] * len(panel["concerns"]),
-        "next_round": [{"label": item["label"], "cover": item["cover"]} for item in panel["next_round"]],
-    }
+        "concerns": [None] * len(panel["concerns"]), "next_round": []}
 
 
 def rank_requisitions(panels):

@@ -283,7 +283,7 @@ def batch(source, output_format, output, panels_path, requisitions_path, preset,
                     pass
             if requisitions_path:
                 with open(requisitions_path, "w", encoding="utf-8") as handle:
-                    write_jsonl(rank_requisitions(outlines), handle)
+                    write_jsonl(collector.rankings(outlines), handle)
     analysed = counts["rows"] - counts["errored"]
     click.echo(f"{counts['rows']:,} rows read: {analysed:,} analysed, {counts['errored']:,} with errors"
                + (f"; wrote {output}" if output else ""), err=True)

@@ -432,6 +432,11 @@ def _decision(values, concerns, plan):
 
 # -- openings -----------------------------------------------------------------------------
 
+def recheck_list(panel):
+    """What a runner-up's callback must re-check: their panel's plan, one line per item."""
+    return [f"{item['label'] or 'follow-up'}: {item['cover']}" for item in panel["next_round"]]
+
+
 def rank_requisition(requisition, panels):
     """Rank an opening's candidates by their panels' outcome; the runner-up is "second in line".
 
@@ -448,7 +453,6 @@ def rank_requisition(requisition, panels):
         runner_up = next((i for i, panel in enumerate(ordered[1:], start=1) if panel["decision"] != "decline"), None)
         if runner_up is not None:
             ranking[runner_up]["status"] = "second in line"
-            ranking[runner_up]["recheck"] = [f"{item['label'] or 'follow-up'}: {item['cover']}"
-                                             for item in ordered[runner_up]["next_round"]]
+            ranking[runner_up]["recheck"] = recheck_list(ordered[runner_up])
     role = next((p["role"] for p in panels if p.get("role")), None)
     return {"requisition": requisition, "role": role, "candidates": len(panels), "ranking": ranking}

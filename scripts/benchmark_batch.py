@@ -64,7 +64,7 @@ def time_batch(path, jobs, panels):
     """Wall seconds and peak RSS in MB of one batch run."""
     command = [sys.executable, "-m", "analyzer", "batch", str(path), "--jobs", str(jobs), "-o", os.devnull]
     if panels:
-        command += ["--panels", os.devnull]
+        command += ["--panels", os.devnull, "--requisitions", os.devnull]
     output = subprocess.run([sys.executable, "-c", MEASURE, *command], check=True, capture_output=True,
                             text=True, cwd=ROOT)
     seconds, peak_kib = output.stdout.split()
@@ -82,26 +82,31 @@ def main():
     parser.add_argument("--rss-notes", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--output", default=None, help="also write the figures as JSON")
+    parser.add_argument("--only", choices=["throughput", "memory"], default=None,
+                        help="measure one part; the other keeps its figures in --output")
     args = parser.parse_args()
     result = {}
+    if args.only and args.output and Path(args.output).exists():
+        result = json.loads(Path(args.output).read_text())
     with tempfile.TemporaryDirectory() as folder:
-        export = Path(folder) / "export.csv"
-        write_export(export, args.notes)
-        tokenizer = statistics.median(time_tokenizer(export) for _ in range(args.runs))
-        result["throughput"] = {"notes": args.notes, "tokenizer_notes_per_s": round(args.notes / tokenizer)}
-        for jobs in (1, 2):
-            elapsed = statistics.median(time_batch(export, jobs, panels=False)[0] for _ in range(args.runs))
-            result["throughput"][f"batch_jobs{jobs}_notes_per_s"] = round(args.notes / elapsed)
-            result["throughput"][f"batch_jobs{jobs}_ratio"] = round(tokenizer / elapsed, 3)
-            print(f"jobs={jobs}: {args.notes / elapsed:,.0f} notes/s, {tokenizer / elapsed:.2f}× the tokenizer",
-                  file=sys.stderr)
-        if args.rss_notes:
+        if args.only != "memory":
+            export = Path(folder) / "export.csv"
+            write_export(export, args.notes)
+            tokenizer = statistics.median(time_tokenizer(export) for _ in range(args.runs))
+            result["throughput"] = {"notes": args.notes, "tokenizer_notes_per_s": round(args.notes / tokenizer)}
+            for jobs in (1, 2):
+                elapsed = statistics.median(time_batch(export, jobs, panels=False)[0] for _ in range(args.runs))
+                result["throughput"][f"batch_jobs{jobs}_notes_per_s"] = round(args.notes / elapsed)
+                result["throughput"][f"batch_jobs{jobs}_ratio"] = round(tokenizer / elapsed, 3)
+                print(f"jobs={jobs}: {args.notes / elapsed:,.0f} notes/s, {tokenizer / elapsed:.2f}× the tokenizer",
+                      file=sys.stderr)
+            export.unlink()
+        if args.only != "throughput" and args.rss_notes:
             big = Path(folder) / "big.csv"
             write_export(big, args.rss_notes)
-            export.unlink()
             elapsed, peak = time_batch(big, 1, panels=True)
             result["memory"] = {"notes": args.rss_notes, "peak_rss_mb": round(peak), "seconds": round(elapsed, 1),
-                                "with_panels": True}
+                                "with_panels_and_rankings": True}
             print(f"{args.rss_notes:,} notes with panels: peak RSS {peak:,.0f} MB in {elapsed:,.0f} s", file=sys.stderr)
     text = json.dumps(result, indent=2)
     print(text)

@@ -99,7 +99,7 @@ def results_section(meta, evaluation, cross_domain, benchmark, plan_coverage=Non
             f"**{speed['batch_jobs2_ratio']:.2f}×** the tokenizer |",
         ]
         if memory:
-            lines.append(f"| peak RSS, {memory['notes']:,} notes with `--panels` | **{memory['peak_rss_mb']:,} MB** "
+            lines.append(f"| peak RSS, {memory['notes']:,} notes with `--panels` and `--requisitions` | **{memory['peak_rss_mb']:,} MB** "
                          f"({memory['seconds']:,.0f} s) |")
         lines.append("")
     return "\n".join(lines)

@@ -87,11 +87,12 @@ def test_batch_panels_and_requisitions_from_the_stream(small_model):
         for record in analyse_rows(rows, small_model):
             collector.add(record)
         panels = list(collector.panels())
+        from_outlines = collector.rankings([panel_outline(panel) for panel in panels])
     assert [p["candidate"] for p in panels] == ["A", "B"]
     assert panels[1]["conflicting_reports"]["conflict"] is True
     ranking = rank_requisitions(panels)[0]["ranking"]
     assert [(entry["candidate"], entry["status"]) for entry in ranking] == [("A", "preferred"), ("B", "second in line")]
-    assert rank_requisitions([panel_outline(panel) for panel in panels]) == rank_requisitions(panels)
+    assert from_outlines == rank_requisitions(panels) and ranking[1]["recheck"]
 
 
 def test_batch_cli_presets_match_the_readers():
