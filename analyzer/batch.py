@@ -184,14 +184,21 @@ class PanelCollector:
         return plan_panel(candidate, [_note_from_row(json.loads(data)) for (data,) in rows])
 
     def rankings(self, outlines):
-        """Each opening's ranking from its panels' outlines; the runner-up's re-check list comes
-        from their whole panel, read back for them alone."""
-        rankings = rank_requisitions(outlines)
-        for ranking in rankings:
+        """Each opening's ranking from its panels' outlines (see ``panel_outline``), one opening
+        at a time; the runner-up's re-check list comes from their whole panel, read back alone."""
+        grouped = defaultdict(list)
+        for outline in outlines:
+            if outline[1]:
+                grouped[outline[1]].append(outline)
+        for requisition, members in grouped.items():
+            ranking = rank_requisition(requisition, [
+                {"candidate": candidate, "requisition": requisition, "role": role, "outcome_score": outcome,
+                 "decision": decision, "concerns": [None] * concerns, "next_round": []}
+                for candidate, requisition, role, outcome, decision, concerns in members])
             for entry in ranking["ranking"]:
                 if entry["status"] == "second in line":
                     entry["recheck"] = recheck_list(self.panel_of(entry["candidate"]))
-        return rankings
+            yield ranking
 
 
 def _note_from_row(note):
@@ -207,9 +214,10 @@ def _note_from_row(note):
 
 
 def panel_outline(panel):
-    """What ranking an opening needs from a panel: a few fields, not its plan."""
-    return {key: panel[key] for key in ("candidate", "requisition", "role", "outcome_score", "decision")} | {
-        "concerns": [None] * len(panel["concerns"]), "next_round": []}
+    """What ranking an opening needs from a panel, as a small tuple: a million-note export has
+    hundreds of thousands of candidates to hold while their openings are ranked."""
+    return (panel["candidate"], panel["requisition"], panel["role"], panel["outcome_score"], panel["decision"],
+            len(panel["concerns"]))
 
 
 def rank_requisitions(panels):

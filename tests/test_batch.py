@@ -87,7 +87,7 @@ def test_batch_panels_and_requisitions_from_the_stream(small_model):
         for record in analyse_rows(rows, small_model):
             collector.add(record)
         panels = list(collector.panels())
-        from_outlines = collector.rankings([panel_outline(panel) for panel in panels])
+        from_outlines = list(collector.rankings([panel_outline(panel) for panel in panels]))
     assert [p["candidate"] for p in panels] == ["A", "B"]
     assert panels[1]["conflicting_reports"]["conflict"] is True
     ranking = rank_requisitions(panels)[0]["ranking"]
