@@ -229,10 +229,5 @@ def rank_requisitions(panels):
     return [rank_requisition(requisition, members) for requisition, members in grouped.items()]
 
 
-def summarise(records_seen, errored):
-    """The counts a batch ends with."""
-    return {"rows": records_seen, "analysed": records_seen - errored, "errored": errored}
-
-
-__all__ = ["analyse_rows", "error_record", "note_record", "PanelCollector", "rank_requisitions",
-           "summarise", "EXIT_ROWS_FAILED"]
+__all__ = ["analyse_rows", "error_record", "note_record", "PanelCollector", "panel_outline", "rank_requisitions",
+           "EXIT_ROWS_FAILED"]
