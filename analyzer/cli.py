@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .errors import AnalyzerError
+from .note_checks import MAX_NOTE_CHARS
 
 MAX_NOTE_BYTES = 200_000
 # Kept here rather than imported, so `--help` never imports the readers.
@@ -200,7 +201,7 @@ def column_options(command):
 @click.option("--encoding", default=None, help="Text encoding of the input (default: UTF-8, with or without BOM).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes for the analysis.")
-@click.option("--max-chars", type=click.IntRange(1), default=20_000, show_default=True,
+@click.option("--max-chars", type=click.IntRange(1), default=MAX_NOTE_CHARS, show_default=True,
               help="Longer notes are reported as errors, not analysed.")
 @model_option
 def batch(source, output_format, output, panels_path, requisitions_path, preset, input_format, encoding, jobs,
@@ -226,6 +227,7 @@ def batch(source, output_format, output, panels_path, requisitions_path, preset,
     columns = {field: columns[f"{field}_column"] for field in COLUMN_FIELDS if columns[f"{field}_column"]}
     model = _load(model_path)
     counts = {"rows": 0, "errored": 0}
+    panels = None
     show_progress = sys.stderr.isatty()
     with ExitStack() as cleanup:
         wants_panels = panels_path or requisitions_path or output_format in ("markdown", "html")
@@ -255,7 +257,7 @@ def batch(source, output_format, output, panels_path, requisitions_path, preset,
                 from .report import render_html, render_markdown
 
                 notes = list(records())
-                panels = list(collector.panels())
+                panels = list(collector.panels())  # the page needs them all; the panels file reuses them
                 summary = {"rows": counts["rows"], "analysed": counts["rows"] - counts["errored"],
                            "errored": counts["errored"], "source": "stdin" if source == "-" else str(source),
                            "model": str(model_path or "shipped model"),
@@ -271,7 +273,7 @@ def batch(source, output_format, output, panels_path, requisitions_path, preset,
             outlines = []
 
             def panels_outlined():
-                for panel in collector.panels():
+                for panel in panels if panels is not None else collector.panels():
                     outlines.append(panel_outline(panel))
                     yield panel
 

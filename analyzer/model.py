@@ -42,9 +42,9 @@ FORMAT_VERSION = 5
 MAX_EVIDENCE = 3
 NO_SEGMENT = -5.0  # the segment score of a note with no segments
 TERM_SEPARATOR = "\x1f"  # between the vocabulary's terms in a saved model
-NO_RECOMMENDATION = "none"
+NO_RECOMMENDATION = "none"  # the recommendation head's class for notes that give no call
 POSSIBLE_SCORE = 0.25  # a label below its threshold but at least this likely is "possible"
-PASSAGE_MIN_SCORE = -1.0  # segments the segment head scores above this may support a plan  # the recommendation head's class for notes that give no call
+PASSAGE_MIN_SCORE = -1.0  # segments the segment head scores above this may support a plan
 
 
 class ModelVersionWarning(UserWarning):

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer.batch import EXIT_ROWS_FAILED, PanelCollector, analyse_rows, panel_outline, rank_requisitions
-from analyzer.cli import PRESET_NAMES, main
-from analyzer.io import PRESETS, NoteRow
+from analyzer.cli import INPUT_FORMATS, PRESET_NAMES, main
+from analyzer.io import FORMATS, PRESETS, NoteRow
 
 # The bad-row matrix: each cell gives an error naming its row, or a result; never a traceback.
 BAD_CELLS = [
@@ -95,8 +95,9 @@ def test_batch_panels_and_requisitions_from_the_stream(small_model):
     assert from_outlines == rank_requisitions(panels) and ranking[1]["recheck"]
 
 
-def test_batch_cli_presets_match_the_readers():
+def test_batch_cli_presets_and_formats_match_the_readers():
     assert set(PRESET_NAMES) == set(PRESETS)
+    assert set(INPUT_FORMATS) == set(FORMATS)
 
 
 @pytest.fixture
