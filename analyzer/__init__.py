@@ -10,11 +10,14 @@ __version__ = "0.1.0"
 
 __all__ = ["__version__", "LABELS", "RECOMMENDATIONS", "load_model", "train", "save_model",
            "read_records", "TrainingSettings", "CallbackModel", "NoteAnalysis",
-           "read_notes", "analyse_rows", "plan_note", "plan_panel", "rank_requisition"]
+           "read_notes", "analyse_rows", "plan_note", "plan_panel", "rank_requisition",
+           "read_labelled", "retrain", "Registry", "suggest", "audit_labels"]
 
 _LAZY = {
     "read_notes": "io", "analyse_rows": "batch",
     "plan_note": "summary", "plan_panel": "summary", "rank_requisition": "summary",
+    "read_labelled": "labelled", "retrain": "retraining", "Registry": "registry",
+    "suggest": "labelling", "audit_labels": "labelling",
 }
 
 from .labels import LABELS, RECOMMENDATIONS

@@ -15,7 +15,7 @@ from itertools import islice
 
 from .labels import recommendation_direction
 from .note_checks import MAX_NOTE_CHARS, NoteRejected, prepare_note, protected_mentions
-from .summary import plan_for_analysis, plan_panel, rank_requisition, recheck_list
+from .summary import plan_for_analysis, plan_formats, plan_panel, rank_requisition, recheck_list
 
 CHUNK_SIZE = 256
 EXIT_ROWS_FAILED = 3  # some rows could not be analysed; the output still holds every row
@@ -45,7 +45,7 @@ def error_record(row, reason):
     return record
 
 
-def note_record(row, prepared, analysis):
+def note_record(row, prepared, analysis, formats=None):
     """The record of an analysed row: labels, scores, evidence, recommendation, plan and flags."""
     record = _base_record(row)
     stated, inferred = row.stated_recommendation, analysis.recommendation
@@ -55,7 +55,7 @@ def note_record(row, prepared, analysis):
         "evidence": {label: [item.to_dict() for item in items] for label, items in analysis.evidence.items()},
         "recommendation": {"stated": stated, "inferred": inferred,
                            "mismatch": recommendation_direction(stated) * recommendation_direction(inferred) < 0},
-        "next_round": plan_for_analysis(prepared.text, analysis),
+        "next_round": plan_for_analysis(prepared.text, analysis, formats=formats),
         "flags": [*(["protected_characteristic"] if protected_mentions(prepared.text) else []), *prepared.flags],
     })
     return record
@@ -73,8 +73,9 @@ def _analyse_chunk(rows, model, max_chars):
             records[position] = error_record(row, str(problem))
     if prepared:
         analyses = model.analyze_many([note.text for _, note in prepared], batch_size=len(prepared))
+        formats = plan_formats(model.info.get("label_descriptions"))
         for (position, note), analysis in zip(prepared, analyses):
-            records[position] = note_record(rows[position], note, analysis)
+            records[position] = note_record(rows[position], note, analysis, formats)
     return records
 
 

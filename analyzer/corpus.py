@@ -34,8 +34,9 @@ def corpus_files(path=None):
     return [path]
 
 
-def read_records(path=None, *, split=None, encoding="utf-8"):
+def read_records(path=None, *, split=None, encoding="utf-8", with_source=False):
     """Stream labelled records from a corpus directory or file, checking each one.
+    ``with_source`` adds each record's ``"file:line"`` as ``source``.
 
     >>> records = list(read_records(split="test"))  # doctest: +SKIP
     """
@@ -50,6 +51,8 @@ def read_records(path=None, *, split=None, encoding="utf-8"):
                     raise CorpusError(f"{file}:{line_number}: invalid JSON ({error.msg})") from None
                 check_record(record, where=f"{file}:{line_number}")
                 if split is None or record.get("split") == split:
+                    if with_source:
+                        record["source"] = f"{file}:{line_number}"
                     yield record
 
 

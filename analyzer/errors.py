@@ -39,3 +39,11 @@ class ColumnMappingError(AnalyzerError, ValueError):
 
 class InputEncodingError(AnalyzerError, ValueError):
     """An export is not UTF-8; the message suggests --encoding."""
+
+
+class RegistryError(AnalyzerError, ValueError):
+    """A model version is unknown or cannot be committed, used or rolled back to; the message lists the way on."""
+
+
+class LabelledDataError(AnalyzerError, ValueError):
+    """Labelled notes for retraining cannot be used; the message lists every problem by file, line and field."""

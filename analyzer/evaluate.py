@@ -11,17 +11,21 @@ def _ratio(numerator, denominator):
     return numerator / denominator if denominator else 0.0
 
 
-def label_metrics(gold, predicted, labels=LABELS):
+def label_metrics(gold, predicted, labels=LABELS, annotated=None):
     """Per-label P/R/F1 and support, plus macro averages, from lists of label sets.
+
+    ``annotated``, one set per note, limits each label's counts to the notes judged for it.
 
     >>> label_metrics([{"skill_gap"}, set()], [{"skill_gap"}, {"skill_gap"}])["per_label"]["skill_gap"]["precision"]
     0.5
     """
     per_label = {}
     for label in labels:
-        tp = sum(1 for g, p in zip(gold, predicted) if label in g and label in p)
-        fp = sum(1 for g, p in zip(gold, predicted) if label not in g and label in p)
-        fn = sum(1 for g, p in zip(gold, predicted) if label in g and label not in p)
+        pairs = [(g, p) for n, (g, p) in enumerate(zip(gold, predicted))
+                 if annotated is None or label in annotated[n]]
+        tp = sum(1 for g, p in pairs if label in g and label in p)
+        fp = sum(1 for g, p in pairs if label not in g and label in p)
+        fn = sum(1 for g, p in pairs if label in g and label not in p)
         precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
         per_label[label] = {
             "precision": round(precision, 4),
@@ -56,14 +60,16 @@ def recommendation_accuracy(gold, predicted):
             "unrated_read_as_none": round(_ratio(sum(1 for p in unrated if p is None), len(unrated)), 4)}
 
 
-def evaluate_predictions(records, predicted_labels, predicted_recommendations=None):
+def evaluate_predictions(records, predicted_labels, predicted_recommendations=None, *, labels=LABELS):
     """All metrics for one system on a list of labelled records."""
     gold = [set(record["labels"]) for record in records]
     predicted = [set(labels) for labels in predicted_labels]
-    result = label_metrics(gold, predicted)
+    annotated = [set(record.get("annotated_for", labels)) for record in records]
+    result = label_metrics(gold, predicted, labels, annotated)
     result["negation"] = negation_false_positive_rate(gold, predicted, [r.get("kind") for r in records])
     if predicted_recommendations is not None:
-        result["recommendation"] = recommendation_accuracy([r.get("recommendation") for r in records],
-                                                           predicted_recommendations)
+        # A note whose recommendation was never given (no key, unlike null) is not scored on it.
+        rated = [(r["recommendation"], p) for r, p in zip(records, predicted_recommendations) if "recommendation" in r]
+        result["recommendation"] = recommendation_accuracy([g for g, _ in rated], [p for _, p in rated])
     result["notes"] = len(records)
     return result

@@ -406,23 +406,31 @@ def label_matrix(records, labels=LABELS):
     return np.array([[int(label in record["labels"]) for label in labels] for record in records])
 
 
+def annotated_matrix(records, labels=LABELS):
+    """True where a record was annotated for a label. A record's ``annotated_for`` lists the
+    labels its annotators judged; without it, every label was. Base-corpus notes were never
+    judged for a category a team adds, so they are neither its positives nor its negatives."""
+    return np.array([[label in record.get("annotated_for", labels) for label in labels] for record in records],
+                    dtype=bool).reshape(-1, len(labels))
+
+
 def _words(text):
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
-def segment_targets(records, per_segment):
+def segment_targets(records, per_segment, labels=LABELS):
     """Segment-level labels from the notes' topics: 1 where a segment holds one of the note's
     topic phrases for the label, 0 where the note lacks the label, -1 (unknown) otherwise."""
     rows = []
     for record, segments in zip(records, per_segment):
         topics = {label: [_words(p) for p in record.get("topics", {}).get(label, []) if _words(p)]
-                  for label in LABELS}
+                  for label in labels}
         for (start, end), _ in segments:
             words = _words(record["text"][start:end])
             rows.append([0 if label not in record["labels"]
                          else 1 if any(p in words or (len(p) > 20 and p[:20] in words) for p in topics[label])
-                         else -1 for label in LABELS])
-    return np.array(rows, dtype=np.int64).reshape(-1, len(LABELS))
+                         else -1 for label in labels])
+    return np.array(rows, dtype=np.int64).reshape(-1, len(labels))
 
 
 def best_threshold(y_true, probabilities, *, negated=None, negation_fp_budget=None):
@@ -467,10 +475,19 @@ def _linear_weights(fitted):
     return fitted.coef_[0], fitted.intercept_[0]
 
 
-def train(records, settings=None, *, progress=None):
+MIN_LOCATED_SEGMENTS = 20  # fewer topic-located segments than this, and a label's segment head learns from whole notes
+FEATURISE_STEP = 250  # notes between progress updates while featurising
+
+
+def train(records, settings=None, *, labels=LABELS, progress=None):
     """Fit a CallbackModel on labelled records (dicts with ``text``, ``labels``, ``recommendation``).
 
-    ``progress`` is called with a short message before each long step.
+    ``labels`` may add categories of a team's own to ours. A record lacking the
+    ``recommendation`` key (not ``None``: the note gives no call) does not train the
+    recommendation head; see ``annotated_matrix`` for records not judged on every label.
+    ``progress(stage, done, total)`` is called as each long stage advances.
+
+    >>> model = train(records, TrainingSettings(folds=3))  # doctest: +SKIP
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -480,15 +497,26 @@ def train(records, settings=None, *, progress=None):
     from .features import NaiveBayesScaler, featurize, passthrough
 
     settings = settings or TrainingSettings()
-    report = progress or (lambda message: None)
-    records = list(records)
+    report = progress or (lambda stage, done, total: None)
+    records, labels = list(records), tuple(labels)
     if not records:
         raise TrainingError("no training notes; check the corpus path and its 'split' fields")
     texts = [record["text"] for record in records]
-    targets = label_matrix(records)
+    targets = label_matrix(records, labels)
+    annotated = annotated_matrix(records, labels)
+    for index, label in enumerate(labels):
+        positives = int(targets[annotated[:, index], index].sum())
+        negatives = int(annotated[:, index].sum()) - positives
+        if min(positives, negatives) < settings.folds:
+            raise TrainingError(f"label {label!r} has {positives} notes with it and {negatives} without among the "
+                                f"notes annotated for it; cross-validation needs at least {settings.folds} of each. "
+                                "Label more notes, or drop the label")
 
-    report(f"featurising {len(texts)} notes")
-    featurized = list(featurize(texts))
+    featurized = []
+    for note in featurize(texts):
+        featurized.append(note)
+        if len(featurized) % FEATURISE_STEP == 0 or len(featurized) == len(texts):
+            report("featurising", len(featurized), len(texts))
     features = [note_features for note_features, _ in featurized]
     per_segment = [segments for _, segments in featurized]
     vectorizer = TfidfVectorizer(analyzer=passthrough, lowercase=False, sublinear_tf=True, min_df=settings.min_df,
@@ -500,13 +528,21 @@ def train(records, settings=None, *, progress=None):
                                          vocabulary=vectorizer.vocabulary_)
     segment_matrix = segment_vectorizer.fit_transform([segment for segments in per_segment for _, segment in segments])
     segment_note = np.array([n for n, segments in enumerate(per_segment) for _ in segments], dtype=np.int64)
-    segment_target = segment_targets(records, per_segment)
-    segment_coef = np.zeros((len(LABELS), matrix.shape[1]))
-    segment_intercept = np.zeros(len(LABELS))
-    segment_calibration = np.zeros((len(LABELS), 2))
+    segment_target = segment_targets(records, per_segment, labels)
+    for index in range(len(labels)):
+        # A category a team adds comes without topic phrases: every segment of a note that
+        # carries it stands in for the passage that does.
+        if (segment_target[:, index] == 1).sum() < MIN_LOCATED_SEGMENTS:
+            located = targets[segment_note, index] == 1
+            segment_target[located, index] = 1
+    segment_annotated = annotated[segment_note]
+    segment_coef = np.zeros((len(labels), matrix.shape[1]))
+    segment_intercept = np.zeros(len(labels))
+    segment_calibration = np.zeros((len(labels), 2))
 
     def fit_segment_head(label_index, notes):
-        rows = np.isin(segment_note, notes) & (segment_target[:, label_index] >= 0)
+        rows = (np.isin(segment_note, notes) & (segment_target[:, label_index] >= 0)
+                & segment_annotated[:, label_index])
         return LogisticRegression(C=settings.segment_C, class_weight=settings.class_weight,
                                   max_iter=settings.max_iter).fit(segment_matrix[rows], segment_target[rows, label_index])
 
@@ -524,43 +560,62 @@ def train(records, settings=None, *, progress=None):
                               LogisticRegression(C=settings.nb_C, class_weight=settings.class_weight,
                                                  max_iter=settings.max_iter)),
     ]
-    coefs = np.zeros((len(heads), len(LABELS), matrix.shape[1]))
-    intercepts = np.zeros((len(heads), len(LABELS)))
-    calibration = np.zeros((len(heads), len(LABELS), 2))
+    coefs = np.zeros((len(heads), len(labels), matrix.shape[1]))
+    intercepts = np.zeros((len(heads), len(labels)))
+    calibration = np.zeros((len(heads), len(labels), 2))
     thresholds, cv_f1 = [], {}
     negated = np.array([record.get("kind") == "negation" for record in records])
     folds = StratifiedKFold(n_splits=settings.folds, shuffle=True, random_state=settings.seed)
-    for index, label in enumerate(LABELS):
-        report(f"cross-validating and fitting {label}")
-        target = targets[:, index]
-        if target.min() == target.max():
-            raise TrainingError(f"label {label!r} has only one class in the training data; add notes with and without it")
+    steps = len(labels) * (len(heads) + 1)
+    for index, label in enumerate(labels):
+        notes = np.flatnonzero(annotated[:, index])
+        label_matrix_rows, target = matrix[notes], targets[notes, index]
         out_of_fold_probabilities = []
         for head, make_head in enumerate(heads):
-            out_of_fold = cross_val_predict(make_head(), matrix, target, cv=folds, method="decision_function")
+            report("cross-validating", index * (len(heads) + 1) + head, steps)
+            out_of_fold = cross_val_predict(make_head(), label_matrix_rows, target, cv=folds, method="decision_function")
             calibration[head, index], probabilities = platt_scaling(out_of_fold, target)
             out_of_fold_probabilities.append(probabilities)
-            coefs[head, index], intercepts[head, index] = _linear_weights(make_head().fit(matrix, target))
-        out_of_fold = np.zeros(len(records))
-        for train_notes, held_out in folds.split(matrix, target):
-            out_of_fold[held_out] = best_segment_scores(fit_segment_head(index, train_notes), held_out)
+        report("cross-validating", index * (len(heads) + 1) + len(heads), steps)
+        out_of_fold = np.zeros(len(notes))
+        for train_rows, held_out in folds.split(label_matrix_rows, target):
+            out_of_fold[held_out] = best_segment_scores(fit_segment_head(index, notes[train_rows]), notes[held_out])
         segment_calibration[index], probabilities = platt_scaling(out_of_fold, target)
         out_of_fold_probabilities.append(probabilities)
-        segment_head = fit_segment_head(index, np.arange(len(records)))
-        segment_coef[index], segment_intercept[index] = segment_head.coef_[0], segment_head.intercept_[0]
-        threshold, f1 = best_threshold(target, np.mean(out_of_fold_probabilities, axis=0), negated=negated,
+        threshold, f1 = best_threshold(target, np.mean(out_of_fold_probabilities, axis=0), negated=negated[notes],
                                        negation_fp_budget=settings.negation_fp_budget)
         thresholds.append(threshold)
         cv_f1[label] = round(f1, 4)
+    report("cross-validating", steps, steps)
 
-    report("fitting the recommendation head")
+    for index, label in enumerate(labels):
+        report("fitting", index, len(labels) + 1)
+        notes = np.flatnonzero(annotated[:, index])
+        for head, make_head in enumerate(heads):
+            coefs[head, index], intercepts[head, index] = _linear_weights(
+                make_head().fit(matrix[notes], targets[notes, index]))
+        segment_head = fit_segment_head(index, notes)
+        segment_coef[index], segment_intercept[index] = segment_head.coef_[0], segment_head.intercept_[0]
+
+    report("fitting", len(labels), len(labels) + 1)
     # Notes that give no call are a class of their own, so a note without one reads as none
     # rather than as whichever call its words lean towards.
-    recommender = LogisticRegression(C=settings.recommendation_C, max_iter=settings.max_iter)
-    recommender.fit(matrix, [record.get("recommendation") or NO_RECOMMENDATION for record in records])
+    rated = [n for n, record in enumerate(records) if "recommendation" in record]
+    calls = [records[n]["recommendation"] or NO_RECOMMENDATION for n in rated]
+    if len(set(calls)) >= 2:
+        recommender = LogisticRegression(C=settings.recommendation_C, max_iter=settings.max_iter)
+        recommender.fit(matrix[rated], calls)
+        recommendation_classes, recommendation_coef = [str(c) for c in recommender.classes_], recommender.coef_
+        recommendation_intercept = recommender.intercept_
+    else:
+        # Labels exported from an annotation tool rarely carry the interviewer's call: without
+        # two kinds of call to learn from, the head reads every note as giving none.
+        recommendation_classes = [NO_RECOMMENDATION]
+        recommendation_coef, recommendation_intercept = np.zeros((1, matrix.shape[1])), np.zeros(1)
+    report("fitting", len(labels) + 1, len(labels) + 1)
 
     return CallbackModel(
-        labels=LABELS,
+        labels=labels,
         vocabulary={term: int(i) for term, i in sorted(vectorizer.vocabulary_.items())},
         idf=vectorizer.idf_,
         coef=coefs,
@@ -571,10 +626,10 @@ def train(records, settings=None, *, progress=None):
         segment_intercept=segment_intercept,
         segment_calibration=segment_calibration,
         thresholds=np.array(thresholds),
-        recommendation_classes=[str(c) for c in recommender.classes_],
-        recommendation_coef=recommender.coef_,
-        recommendation_intercept=recommender.intercept_,
-        info={"settings": asdict(settings), "training_notes": len(records),
+        recommendation_classes=recommendation_classes,
+        recommendation_coef=recommendation_coef,
+        recommendation_intercept=recommendation_intercept,
+        info={"settings": asdict(settings), "training_notes": len(records), "recommendation_notes": len(rated),
               "cross_validated_f1": cv_f1, "features": len(vectorizer.vocabulary_)},
     )
 
@@ -653,10 +708,16 @@ def read_meta(directory):
 
 
 def load_model(directory=None):
-    """Load a model directory, verifying each file's sha256 before unpickling it."""
+    """Load a model directory, verifying each file's sha256 before unpickling it.
+
+    Without a directory, the current version: the shipped model until a retrained one is
+    promoted (see ``registry``).
+    """
     import joblib
 
-    directory = Path(directory) if directory is not None else default_model_dir()
+    from .registry import resolve_model_dir
+
+    directory = resolve_model_dir(directory)
     meta = read_meta(directory)
     model_path = directory / MODEL_FILE
     if not model_path.exists():

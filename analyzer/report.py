@@ -35,7 +35,7 @@ def render_analysis(analysis, *, color=False):
     else:
         lines.append(style("Clear: no callback reason found", bold=True))
     lines.append("")
-    for label in LABELS:
+    for label in analysis.scores or LABELS:  # the model's labels: a team's own categories too
         score = analysis.scores.get(label, 0.0)
         raised = label in analysis.labels
         marker = style("●", fg="red") if raised else " "

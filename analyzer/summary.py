@@ -224,19 +224,32 @@ def _evidence_spans(items):
             yield item.start, item.end
 
 
-def plan_note(text, *, labels, evidence, passages=None, possible=None):
+def plan_formats(descriptions):
+    """Plan formats for a team's own categories, from the description given when training;
+    a category without one gets ``GENERIC_FORMAT``.
+
+    >>> plan_formats({"leadership_gap": "leading a team through change"})["leadership_gap"][0]
+    'a focused conversation on leading a team through change'
+    """
+    return {label: (f"a focused conversation on {text.strip().rstrip('.')}", GENERIC_FORMAT[1])
+            for label, text in (descriptions or {}).items() if label not in PLAN_FORMATS and text and text.strip()}
+
+
+def plan_note(text, *, labels, evidence, passages=None, possible=None, formats=None):
     """The next-round plan for one note: an item per label raised, then each follow-up left
     open, then the labels the model found possible but below its threshold, marked as such.
 
     ``evidence`` maps a label to its evidence (``Evidence`` objects or ``{start, end}`` dicts);
     ``passages``, when the model gives them, are its best supporting spans per label, best
     first, and lead the item;
-    ``possible`` maps a label below threshold to its spans. Each item quotes its specifics
-    with offsets into ``text``.
+    ``possible`` maps a label below threshold to its spans; ``formats`` (see ``plan_formats``)
+    gives a team's own categories their format. Each item quotes its specifics with offsets
+    into ``text``.
     """
     passages = passages or {}
     items = [item for label in labels
-             if (item := _concern_item(text, "concern", label, [*passages.get(label, []), *evidence.get(label, [])]))]
+             if (item := _concern_item(text, "concern", label, [*passages.get(label, []), *evidence.get(label, [])],
+                                       formats))]
     covered = [item["source"] for item in items]
     for start, end in find_followups(text):
         if any(start >= s["start"] and end <= s["end"] for s in covered):
@@ -245,19 +258,19 @@ def plan_note(text, *, labels, evidence, passages=None, possible=None):
         items.append({"kind": "followup", "label": None, "cover": text[start:end], "format": format_,
                       "who": who, "source": _source(text, start, end), "details": [_source(text, start, end)]})
     items += [item for label, spans in (possible or {}).items()
-              if label not in labels and (item := _concern_item(text, "possible", label, spans))]
+              if label not in labels and (item := _concern_item(text, "possible", label, spans, formats))]
     return items
 
 
-def plan_for_analysis(text, analysis):
+def plan_for_analysis(text, analysis, *, formats=None):
     """The plan for a note from the model's reading of it (a ``NoteAnalysis``): its labels and
     evidence, its best passages, and the labels it found possible but did not raise."""
     return plan_note(text, labels=analysis.labels, evidence=analysis.evidence, passages=analysis.passages,
                      possible={label: spans for label, spans in analysis.passages.items()
-                               if label not in analysis.labels})
+                               if label not in analysis.labels}, formats=formats)
 
 
-def _concern_item(text, kind, label, spans):
+def _concern_item(text, kind, label, spans, formats=None):
     unique = []
     for span in _evidence_spans(spans):
         trimmed = _trim(text, *span)
@@ -266,7 +279,7 @@ def _concern_item(text, kind, label, spans):
     unique = unique[:MAX_DETAILS]
     if not unique:
         return None
-    format_, who = PLAN_FORMATS.get(label, GENERIC_FORMAT)
+    format_, who = PLAN_FORMATS.get(label) or (formats or {}).get(label) or GENERIC_FORMAT
     if label == "alternate_role":
         role = next((name for start, end in unique if (name := role_named(text[start:end]))), None)
         if role:

@@ -39,8 +39,10 @@ def train_and_save(corpus_path=None, output=None, *, seed=None, progress=None):
     settings = TrainingSettings() if seed is None else replace(TrainingSettings(), seed=seed)
     model = train(training_records(corpus_path), settings, progress=progress)
     if progress:
-        progress("scoring on the test split")
+        progress("scoring on test", 0, 1)
     metrics = evaluate_model(model, corpus_path, split="test")
+    if progress:
+        progress("scoring on test", 1, 1)
     meta = {"corpus_fingerprint": fingerprint(corpus_path), "trained_on_splits": list(TRAINING_SPLITS),
             "metrics": {"test": metrics}}
     directory = save_model(model, output or default_model_dir(), extra_meta=meta)
@@ -56,7 +58,7 @@ def compare_with_baselines(corpus_path=None, *, split="test", progress=None):
     results = {}
     for name, baseline in BASELINES.items():
         if progress:
-            progress(f"training baseline: {name}")
+            progress(f"training baseline: {name}", list(BASELINES).index(name), len(BASELINES))
         predicted = baseline().fit(train_set).predict([r["text"] for r in evaluation])
         results[name] = evaluate_predictions(evaluation, predicted)
     return results

@@ -5,6 +5,7 @@
     python scripts/benchmark.py --output models/default/benchmark.json
     python scripts/plan_coverage.py --json models/default/plan_coverage.json
     python scripts/benchmark_batch.py --output models/default/benchmark_batch.json
+    python scripts/benchmark_retrain.py --output models/default/benchmark_retrain.json
     python scripts/model_card.py
 
 Every number in the card comes from those files and from meta.json; edit the prose here.
@@ -29,7 +30,7 @@ def load(name):
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def results_section(meta, evaluation, cross_domain, benchmark, plan_coverage=None, batch=None):
+def results_section(meta, evaluation, cross_domain, benchmark, plan_coverage=None, batch=None, retraining=None):
     test = evaluation["shipped model"] if evaluation else meta["metrics"]["test"]
     negation = test["negation"]
     recommendation = test["recommendation"]
@@ -102,6 +103,12 @@ def results_section(meta, evaluation, cross_domain, benchmark, plan_coverage=Non
             lines.append(f"| peak RSS, {memory['notes']:,} notes with `--panels` and `--requisitions` | **{memory['peak_rss_mb']:,} MB** "
                          f"({memory['seconds']:,.0f} s) |")
         lines.append("")
+    if retraining:
+        run = retraining["retraining"]
+        lines += [f"**Retraining** (`python scripts/benchmark_retrain.py`): `{run['command']}` with the base corpus "
+                  f"({run['base_notes']:,} training notes) plus {run['new_notes']:,} new notes, end to end (reading, "
+                  f"training, scoring both models with bootstrap intervals, saving the version): "
+                  f"**{run['seconds']:.0f} s**, median of {run['runs']} runs.", ""]
     return "\n".join(lines)
 
 
@@ -161,7 +168,9 @@ double-annotated sample (Cohen's κ in the data card). No real candidates or int
   requirements beyond what the note says.
 - Notes in languages other than English are out of scope; they get unreliable scores.
 - Trained on notes written by one team in many voices: expect lower scores on real exports, whose
-  wording, length and label mix differ. Retrain on your own labelled notes before relying on it.
+  wording, length and label mix differ. Retrain on your own labelled notes before relying on it
+  (`callback-analyzer suggest`, then `train --data`; the learning curve in the README shows what
+  each doubling of labelled notes buys).
 - Mentions of protected characteristics (age, family, religion, accent, disability…) are never a
   label. `batch` flags notes that mention them (`protected_characteristic`) with a word list, for
   a person to look at; it finds about half of the corpus's flagged notes and flags few others.
@@ -169,14 +178,15 @@ double-annotated sample (Cohen's κ in the data card). No real candidates or int
 ## Files
 `model.joblib` (numpy arrays and the vocabulary; its sha256 is in `meta.json` and checked before
 loading), `meta.json`, `evaluation.json`, `cross_domain.json`, `benchmark.json`,
-`plan_coverage.json`, `benchmark_batch.json`, this card.
+`plan_coverage.json`, `benchmark_batch.json`, `benchmark_retrain.json`, this card.
 """
 
 
 def main():
     meta = load("meta.json")
     results = results_section(meta, load("evaluation.json"), load("cross_domain.json"), load("benchmark.json"),
-                              load("plan_coverage.json"), load("benchmark_batch.json"))
+                              load("plan_coverage.json"), load("benchmark_batch.json"),
+                              load("benchmark_retrain.json"))
     (MODEL_DIR / "MODEL_CARD.md").write_text(model_card(meta, results))
     readme = ROOT / "README.md"
     text = readme.read_text()

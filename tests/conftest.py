@@ -1,8 +1,24 @@
+import os
 import random
 
 import pytest
 
 from analyzer.corpus import default_corpus_dir, read_records
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_user_data(tmp_path_factory):
+    """Point the model registry at an empty directory, so a developer's own trained versions
+    never change what the tests load."""
+    from analyzer.registry import HOME_ENV
+
+    saved = os.environ.get(HOME_ENV)
+    os.environ[HOME_ENV] = str(tmp_path_factory.mktemp("callback-analyzer-home"))
+    yield
+    if saved is None:
+        os.environ.pop(HOME_ENV, None)
+    else:
+        os.environ[HOME_ENV] = saved
 
 
 @pytest.fixture(scope="session")

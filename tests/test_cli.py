@@ -93,5 +93,43 @@ def test_cli_train_and_evaluate_on_a_small_corpus(runner, small_records, corpus_
                                      "--output", str(tmp_path / "m.json")])
     assert evaluated.exit_code == 0, evaluated.output
     metrics = json.loads((tmp_path / "m.json").read_text())
-    assert metrics["shipped model"]["notes"] == 60
+    assert metrics[str(output)]["notes"] == 60
     assert "macro-F1" in evaluated.output
+
+
+def test_cli_suggest_writes_label_studio_tasks_and_their_config(runner, small_model_dir, tmp_path):
+    from pathlib import Path
+
+    export = Path(__file__).resolve().parents[1] / "examples" / "exports" / "notes.csv"
+    tasks_path = tmp_path / "tasks.json"
+    result = run(runner, ["suggest", str(export), "--n", "10", "--format", "label-studio", "-o", str(tasks_path),
+                          "--model", str(small_model_dir)])
+    assert result.exit_code == 0, result.output
+    tasks = json.loads(tasks_path.read_text())
+    assert len(tasks) == 10 and all(task["data"]["text"] for task in tasks)
+    config = (tmp_path / "tasks_config.xml").read_text()
+    assert '<Choices name="labels"' in config and 'toName="text"' in config
+
+
+def test_cli_audit_labels_finds_flipped_labels_and_names_their_lines(runner, small_records, tmp_path):
+    rows = [{"text": r["text"], "label": list(r["labels"])} for r in small_records]
+    flipped = [n for n, row in enumerate(rows) if row["label"] == ["arrogance"]][:4]
+    for n in flipped:
+        rows[n]["label"] = []
+    data = tmp_path / "labelled.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    result = run(runner, ["audit-labels", str(data), "--format", "jsonl", "-o", str(tmp_path / "suspects.jsonl")])
+    assert result.exit_code == 0, result.output
+    suspects = [json.loads(line) for line in open(tmp_path / "suspects.jsonl")]
+    found = {s["source"] for s in suspects if s["label"] == "arrogance" and s["kind"] == "missing"}
+    assert len(found & {f"{data}:{n + 1}" for n in flipped}) >= 2
+
+
+def test_cli_train_refuses_a_labels_file_that_is_not_a_mapping(runner, tmp_path):
+    labels_file = tmp_path / "labels.json"
+    labels_file.write_text('["leadership_gap"]')
+    data = tmp_path / "data.jsonl"
+    data.write_text('{"text": "Fine.", "label": []}\n')
+    result = runner.invoke(main, ["train", "--data", str(data), "--labels-file", str(labels_file)])
+    assert result.exit_code == 2
+    assert "labels.json" in result.output and "mapping of label name to description" in result.output

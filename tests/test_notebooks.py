@@ -7,7 +7,7 @@ from nbclient import NotebookClient
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
-@pytest.mark.parametrize("name", ["corpus.ipynb"])
+@pytest.mark.parametrize("name", ["corpus.ipynb", "retraining.ipynb"])
 def test_notebook_runs_top_to_bottom(name, tmp_path):
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     NotebookClient(notebook, timeout=300, kernel_name="python3",

@@ -128,3 +128,16 @@ def test_summary_requisition_never_puts_a_declined_candidate_second_in_line():
     panels = [plan_panel("best", [_note(1, "A", "yes")]), plan_panel("declined", [_note(2, "A", "no")])]
     ranking = rank_requisition("R1", panels)["ranking"]
     assert [entry["status"] for entry in ranking] == ["preferred", None]
+
+
+def test_summary_plan_formats_give_a_teams_category_its_description():
+    from analyzer.summary import GENERIC_FORMAT, plan_formats
+
+    formats = plan_formats({"leadership_gap": "leading a team through change.", "skill_gap": "ignored", "blank": " "})
+    assert formats == {"leadership_gap": ("a focused conversation on leading a team through change", GENERIC_FORMAT[1])}
+    text = "Never led anyone through a reorg; unclear how she would handle it."
+    spans = [{"start": 0, "end": text.index(";")}]
+    item = plan_note(text, labels=["leadership_gap"], evidence={"leadership_gap": spans}, formats=formats)[0]
+    assert item["format"] == formats["leadership_gap"][0] and item["cover"] == text[:text.index(";")]
+    generic = plan_note(text, labels=["other_thing"], evidence={"other_thing": spans})[0]
+    assert generic["format"] == GENERIC_FORMAT[0]
