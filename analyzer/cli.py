@@ -527,7 +527,7 @@ def batch(source, output_format, output, panels_path, requisitions_path, preset,
             if output_format == "jsonl":
                 write_jsonl(records(), stream)
             elif output_format == "csv":
-                write_csv(records(), stream)
+                write_csv(records(), stream, labels=model.labels)
             else:
                 from datetime import datetime, timezone
 

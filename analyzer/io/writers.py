@@ -9,12 +9,15 @@ import json
 
 from ..labels import LABELS
 
-CSV_COLUMNS = (
-    "row", "id", "status", "error", "candidate", "interviewer", "role", "requisition", "labels",
-    *(f"score_{label}" for label in LABELS),
-    "recommendation_stated", "recommendation_inferred", "recommendation_mismatch",
-    "evidence", "next_round", "flags",
-)
+def csv_columns(labels=LABELS):
+    """The CSV header: a score column for each of the model's labels, a team's own included."""
+    return ("row", "id", "status", "error", "candidate", "interviewer", "role", "requisition", "labels",
+            *(f"score_{label}" for label in labels),
+            "recommendation_stated", "recommendation_inferred", "recommendation_mismatch",
+            "evidence", "next_round", "flags")
+
+
+CSV_COLUMNS = csv_columns()
 
 
 def write_jsonl(records, stream):
@@ -43,8 +46,8 @@ def _score(value):
     return "" if value is None else f"{value:.4f}"
 
 
-def csv_row(record):
-    """One batch record flattened into the values of ``CSV_COLUMNS``."""
+def csv_row(record, labels=LABELS):
+    """One batch record flattened into the values of ``csv_columns(labels)``."""
     scores = record.get("scores") or {}
     recommendation = record.get("recommendation") or {}
     evidence = record.get("evidence") or {}
@@ -52,7 +55,7 @@ def csv_row(record):
         _text(record.get("row")), _text(record.get("id")), _text(record.get("status")), _text(record.get("error")),
         _text(record.get("candidate")), _text(record.get("interviewer")), _text(record.get("role")),
         _text(record.get("requisition")), ";".join(record.get("labels") or []),
-        *(_score(scores.get(label)) for label in LABELS),
+        *(_score(scores.get(label)) for label in labels),
         _text(recommendation.get("stated")), _text(recommendation.get("inferred")),
         _flag(recommendation.get("mismatch")),
         " | ".join(f"{label}: {item.get('text', '')}" for label, items in evidence.items() for item in items),
@@ -62,16 +65,16 @@ def csv_row(record):
     ]
 
 
-def write_csv(records, stream):
+def write_csv(records, stream, *, labels=LABELS):
     """Write a header, then one flat row per record as it comes; returns how many were written.
 
-    Labels and flags are joined with ";", each label gets a score column, evidence reads
-    "label: text | ..." and the next round "cover (format); ...".
+    Labels and flags are joined with ";", each of ``labels`` (the model's) gets a score
+    column, evidence reads "label: text | ..." and the next round "cover (format); ...".
     """
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(csv_columns(labels))
     count = 0
     for record in records:
-        writer.writerow(csv_row(record))
+        writer.writerow(csv_row(record, labels))
         count += 1
     return count
