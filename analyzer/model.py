@@ -66,7 +66,7 @@ class TrainingSettings:
     recommendation_C: float = 8.0
     # Per label, the largest share of negation notes (a concern ruled out) that may raise it
     # in cross-validation; the threshold is the F1-best one within that budget.
-    negation_fp_budget: float = 0.03
+    negation_fp_budget: float = 0.02
     max_iter: int = 3000
 
 
