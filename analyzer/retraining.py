@@ -119,11 +119,12 @@ def retrain(data=(), *, corpus_path=None, use_base=True, input_format=None, allo
 
     descriptions = {label: (label_descriptions or {}).get(label) or _inherited(current_model, label)
                     for label in extra}
+    base_fingerprint = fingerprint(corpus_path)
     meta = {
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "parent": current.name,
-        "data_fingerprint": data_fingerprint(data, fingerprint(corpus_path) if use_base else None),
-        "base": {"corpus": str(corpus_path), "fingerprint": fingerprint(corpus_path), "used": use_base,
+        "data_fingerprint": data_fingerprint(data, base_fingerprint if use_base else None),
+        "base": {"corpus": str(corpus_path), "fingerprint": base_fingerprint, "used": use_base,
                  "notes": sum(1 for r in training_set if r.get("origin") == "base")},
         "sources": [{"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()} for path in data],
         "new_notes": {"read": len(new_records), "trained_on": len(new_train), "held_out": len(new_held_out),
