@@ -439,7 +439,8 @@ def best_threshold(y_true, probabilities, *, negated=None, negation_fp_budget=No
     When ``negated`` marks the notes where a concern is mentioned but ruled out, only cut-offs
     that raise the label on at most ``negation_fp_budget`` of those notes (that do not carry
     it) are eligible: a tool that raises concerns the interviewer dismissed is not trusted.
-    The budget applies once there are enough such notes for it to allow at least one.
+    A non-zero budget always allows one such note, so that on a few dozen of them it does
+    not demand perfection (2% of 20 notes would allow none).
     """
     from sklearn.metrics import f1_score
 
@@ -447,11 +448,10 @@ def best_threshold(y_true, probabilities, *, negated=None, negation_fp_budget=No
     scores = np.array([f1_score(y_true, probabilities >= t, zero_division=0) for t in grid])
     if negated is not None and negation_fp_budget is not None:
         dismissed = negated & (y_true == 0)
-        # On too few such notes a rate means little (3% of 20 notes allows none): F1 alone
-        # decides, unless the budget is zero.
-        if dismissed.any() and (negation_fp_budget == 0 or dismissed.sum() * negation_fp_budget >= 1):
+        if dismissed.any():
+            budget = max(negation_fp_budget, 1 / dismissed.sum()) if negation_fp_budget > 0 else 0.0
             false_positive_rate = np.array([(probabilities[dismissed] >= t).mean() for t in grid])
-            eligible = false_positive_rate <= negation_fp_budget
+            eligible = false_positive_rate <= budget
             if eligible.any():
                 scores = np.where(eligible, scores, -1.0)
     best = int(np.argmax(scores))
