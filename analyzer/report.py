@@ -1025,7 +1025,9 @@ def render_html(notes, panels, requisitions, summary):
 
     headers = "".join(f'<th scope="col" aria-sort="none"{_NUMERIC if name == "Row" else ""}>'
                       f'<button type="button">{name}</button></th>' for name in _NOTE_COLUMNS)
-    shows = [("", "All notes"), *[(label, label_name(label)) for label in LABELS], (CLEAR, "Clear"),
+    # Every label the tally met, a team's own categories included, in the chart's order.
+    shows = [("", "All notes"), *[(label, label_name(label)) for label in tally["labels"] if label != CLEAR],
+             (CLEAR, "Clear"),
              ("error", "Errors"), ("mismatch", "Recommendation mismatch"), ("flagged", "Flagged for review")]
     out.append('<section id="notes" aria-labelledby="notes-title"><h2 id="notes-title">All notes</h2>'
                '<div class="controls"><label for="notes-filter">Filter</label>'

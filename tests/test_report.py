@@ -365,3 +365,10 @@ def test_report_html_table_sorts_and_filters_in_chromium(page, tmp_path):
     assert found, result.stderr[-2000:]
     assert found.group(1).split("|") == ["n17", "n2,n3,n4", "1", "Showing 1 of 16 notes", "ascending"]
     assert "Uncaught" not in result.stderr
+
+
+def test_report_html_lets_a_teams_own_category_be_filtered():
+    note = {**NOTES[0], "labels": ["teamwork"], "scores": {"teamwork": 0.8}}
+    page = render_html([note], [], [], BATCH["summary"])
+    assert '<option value="teamwork">Teamwork</option>' in page
+    assert 'data-tags="' in page and "teamwork" in re.search(r'<tr[^>]*data-tags="([^"]*)"', page).group(1)
