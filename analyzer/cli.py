@@ -194,10 +194,6 @@ def train(data_paths, input_format, no_base, allow_new_labels, labels_file, on_c
       callback-analyzer train --data project.json --input-format label-studio --allow-new-labels
       callback-analyzer train --output models/default      # rebuild the shipped model from corpus/
     """
-    from dataclasses import replace
-
-    from .model import TrainingSettings
-
     bars = StageBars()
     if output is not None:
         if data_paths:
@@ -217,15 +213,15 @@ def train(data_paths, input_format, no_base, allow_new_labels, labels_file, on_c
                    f"{metrics['recommendation']['accuracy']:.3f}")
         return
 
-    from .retraining_report import render_retraining
     from .retraining import retrain
+    from .retraining_report import render_retraining
+    from .training import training_settings
 
-    settings = TrainingSettings() if seed is None else replace(TrainingSettings(), seed=seed)
     try:
         result = retrain(data_paths, corpus_path=corpus_path, use_base=not no_base, input_format=input_format,
                          allow_new_labels=allow_new_labels, label_descriptions=_read_label_descriptions(labels_file),
                          holdout=holdout, tolerance=tolerance, force=force, on_conflict=on_conflict,
-                         settings=settings, progress=bars)
+                         settings=training_settings(seed), progress=bars)
     except AnalyzerError as error:
         _fail(error)
     finally:

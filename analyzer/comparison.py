@@ -51,6 +51,8 @@ def compare_predictions(records, current, candidate, *, current_labels, candidat
     metrics = {"candidate": evaluate_predictions(records, *candidate, labels=candidate_labels)}
     if current is not None:
         metrics["current"] = evaluate_predictions(records, *current, labels=current_labels)
+    current_sets = [set(p) for p in current[0]] if current is not None else None
+    candidate_sets = [set(p) for p in candidate[0]]
     per_label, sample_deltas = {}, []
     for label in labels:
         row = {"support": sum(1 for g, a in zip(gold, annotated) if label in g and label in a),
@@ -60,8 +62,8 @@ def compare_predictions(records, current, candidate, *, current_labels, candidat
             row[name] = (metrics[name]["per_label"][label]["f1"]
                          if system is not None and label in known else None)
         if label in shared:
-            current_counts = weights @ _counts(gold, [set(p) for p in current[0]], annotated, label).T
-            candidate_counts = weights @ _counts(gold, [set(p) for p in candidate[0]], annotated, label).T
+            current_counts = weights @ _counts(gold, current_sets, annotated, label).T
+            candidate_counts = weights @ _counts(gold, candidate_sets, annotated, label).T
             deltas = _f1(candidate_counts) - _f1(current_counts)
             sample_deltas.append(deltas)
             row["delta"] = round(row["candidate"] - row["current"], 4)

@@ -11,11 +11,11 @@
 
 import heapq
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
 
 from .errors import CorpusError, InputFormatError
+from .labelled import text_key
 from .labels import LABELS
 
 SUGGESTION_FORMATS = ("doccano", "label-studio", "jsonl")
@@ -146,7 +146,7 @@ def _uncertain_pool(model, notes, pool_size):
         # uncertainty is no higher and its position later.
         fresh, keys = [], set()
         for position, note_id, text in chunk:
-            key = _text_key(text)
+            key = text_key(text)
             if key not in in_pool and key not in keys:
                 keys.add(key)
                 fresh.append((position, note_id, text, key))
@@ -165,12 +165,8 @@ def _uncertain_pool(model, notes, pool_size):
                 heapq.heappush(heap, entry)
             else:
                 evicted = heapq.heapreplace(heap, entry)
-                del in_pool[_text_key(evicted.text)]
+                del in_pool[text_key(evicted.text)]
     return sorted(heap, reverse=True)
-
-
-def _text_key(text):
-    return " ".join(text.split())
 
 
 def _diverse_picks(model, pool, n, diversity):
@@ -195,20 +191,14 @@ def _diverse_picks(model, pool, n, diversity):
 
 
 def _tfidf_matrix(model, texts):
-    """Rows of L2-normalised sublinear TF-IDF weights over the model's vocabulary and idf."""
-    import numpy as np
+    """Rows of the model's own L2-normalised TF-IDF weights, one per text."""
     import scipy.sparse
 
     from .features import featurize
 
     rows, columns, values = [], [], []
     for row, (features, _) in enumerate(featurize(texts)):
-        counts = Counter(column for feature in features if (column := model.vocabulary.get(feature)) is not None)
-        if not counts:
-            continue
-        indices = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * model.idf[indices]
-        weights /= np.sqrt(weights @ weights) or 1.0
+        indices, weights = model.tfidf_weights(features)
         rows.extend([row] * len(indices))
         columns.extend(indices.tolist())
         values.extend(weights.tolist())

@@ -167,6 +167,11 @@ class CallbackModel:
         norm = math.sqrt(float(weights @ weights))
         return indices, weights / norm if norm else weights
 
+    def tfidf_weights(self, features):
+        """A note's TF-IDF vector over the model's vocabulary, as ``(columns, weights)``: what
+        the note heads score, and what ``labelling`` compares notes by."""
+        return self._weights(features)
+
     def decision_values(self, features):
         """Raw linear scores, one row per head and one column per label."""
         return self._decision_values(*self._weights(features))

@@ -68,7 +68,7 @@ def retrain(data=(), *, corpus_path=None, use_base=True, input_format=None, allo
     >>> result = retrain(["labelled.jsonl"])  # doctest: +SKIP
     >>> result.promoted, result.reason  # doctest: +SKIP
     """
-    from .labelled import merge_with_base, read_labelled
+    from .labelled import LabelledSet, merge_with_base, read_labelled
     from .model import TrainingSettings, load_model, save_model, train
     from .registry import Registry
 
@@ -96,7 +96,8 @@ def retrain(data=(), *, corpus_path=None, use_base=True, input_format=None, allo
     base_records = [dict(r, origin="base", **({"annotated_for": list(LABELS)} if extra else {})) for r in base]
     # Conflicts are looked for against the whole corpus, test split included, so that a note
     # a team relabelled is never scored against its old label.
-    merged = merge_with_base(base_records, _as_set(new, new_records), on_conflict=on_conflict)
+    merged = merge_with_base(base_records, replace(new, records=new_records) if new else LabelledSet(),
+                             on_conflict=on_conflict)
     new_kept = [r for r in merged.records if r.get("origin") == "new"]
     base_kept = [r for r in merged.records if r.get("origin") == "base"]
     new_train, new_held_out = split_held_out(new_kept, holdout)
@@ -142,20 +143,10 @@ def retrain(data=(), *, corpus_path=None, use_base=True, input_format=None, allo
         save_model(model, staging, extra_meta=meta)
         version = registry.commit(staging, parent=current.name)
     if promote or force:
-        registry.use(version.name)
-        version = registry.get(version.name)
+        version = registry.use(version.name)
     return RetrainResult(version=version, promoted=promote or force, forced=force and not promote, reason=reason,
                          comparison=comparison, data=meta["new_notes"] | {"labels_added": extra},
                          current_before=current.name)
-
-
-def _as_set(labelled, records):
-    """The labelled set with its records tagged by origin (or an empty set with no data)."""
-    from .labelled import LabelledSet
-
-    if labelled is None:
-        return LabelledSet(records=[], new_labels=[], duplicates_merged=0, conflicts=[], skipped=[])
-    return replace(labelled, records=records)
 
 
 def _inherited(model, label):

@@ -28,15 +28,22 @@ def evaluate_model(model, corpus_path=None, *, split="test"):
     return evaluate_predictions(records, [a.labels for a in analyses], [a.recommendation for a in analyses])
 
 
+def training_settings(seed=None):
+    """The shipped model's settings, with another cross-validation seed when one is given."""
+    from .model import TrainingSettings
+
+    return TrainingSettings() if seed is None else replace(TrainingSettings(), seed=seed)
+
+
 def train_and_save(corpus_path=None, output=None, *, seed=None, progress=None):
     """Train on train+dev, score on test, save with a meta.json that records how it was made.
 
     Returns ``(directory, test_metrics)``.
     """
-    from .model import TrainingSettings, default_model_dir, save_model, train
+    from .model import default_model_dir, save_model, train
 
     corpus_path = corpus_path or default_corpus_dir()
-    settings = TrainingSettings() if seed is None else replace(TrainingSettings(), seed=seed)
+    settings = training_settings(seed)
     model = train(training_records(corpus_path), settings, progress=progress)
     if progress:
         progress("scoring on test", 0, 1)
