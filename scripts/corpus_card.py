@@ -36,6 +36,14 @@ def read_annotations(path):
     return labels
 
 
+ROUND_DESCRIPTIONS = {
+    "round1": "with the first guidelines",
+    "round2": "after the guideline fixes of round 1",
+    "round3": "on fourteen writer slices added later (d3–d8, e1–e8), against their own writers' labels",
+    "round4": "on the six writer slices added last (f1–f6), written to the hardest boundaries",
+}
+
+
 def agreement_section(records):
     rounds = sorted(ANNOTATION.glob("round*_second_annotator.jsonl")) if ANNOTATION.exists() else []
     if not rounds:
@@ -48,7 +56,7 @@ def agreement_section(records):
         rows = [(label, result["labels"][label]["kappa"], f"{result['labels'][label]['agreement']:.1%}",
                  len(result["labels"][label]["disagreements"])) for label in LABELS]
         name = path.stem.split("_")[0]
-        when = "with the first guidelines" if name == "round1" else "after the guideline fixes of round 1"
+        when = ROUND_DESCRIPTIONS.get(name, "")
         parts.append(f"**{name}**, {when} ({result['notes']} notes; corpus labels before adjudication in "
                      f"`{path.name.replace('second', 'first')}`, second annotator in `{path.name}`):\n\n"
                      + table(["label", "Cohen's κ", "raw agreement", "disagreements"], rows))

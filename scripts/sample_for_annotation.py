@@ -1,10 +1,12 @@
 """Draw a stratified sample of corpus notes for an independent second annotation.
 
     python scripts/sample_for_annotation.py ROUND_NAME [--size 320] [--exclude earlier.jsonl ...]
+                                           [--slices d3 d4 ...]
 
 Writes corpus/annotation/<ROUND_NAME>_texts.jsonl holding only ``id`` and ``text``: the second
 annotator sees the text and the guidelines, never the corpus labels. Strata are (kind,
-label), so hard cases and every label are represented.
+label), so hard cases and every label are represented. ``--slices`` draws only from the writer
+slices named (a candidate id's prefix), to check the agreement of newly added notes.
 """
 
 import argparse
@@ -44,11 +46,13 @@ def main():
     parser.add_argument("--size", type=int, default=320)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--exclude", nargs="*", default=[])
+    parser.add_argument("--slices", nargs="*", default=None, help="only notes whose candidate id starts with these")
     args = parser.parse_args()
     excluded = set()
     for path in args.exclude:
         excluded |= {json.loads(line)["id"] for line in Path(path).read_text().splitlines() if line.strip()}
-    records = [r for r in read_records(ROOT / "corpus") if r["id"] not in excluded]
+    records = [r for r in read_records(ROOT / "corpus") if r["id"] not in excluded
+               and (args.slices is None or r["candidate"].split("-")[0] in args.slices)]
     sample = stratified_sample(records, args.size, args.seed)
     out = ROOT / "corpus" / "annotation" / f"{args.round_name}_texts.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -112,17 +112,18 @@ def _second_annotations(name):
 
 
 @pytest.mark.parametrize("label", LABELS)
-def test_corpus_agreement_after_guideline_fixes(label):
+@pytest.mark.parametrize("name", ["round2", "round3", "round4"])
+def test_corpus_agreement_after_guideline_fixes(name, label):
     from analyzer.agreement import agreement
 
-    result = agreement(_annotations("round2", "first"), _annotations("round2", "second"))
+    result = agreement(_annotations(name, "first"), _annotations(name, "second"))
     assert result["notes"] >= 300
     assert result["labels"][label]["kappa"] >= 0.75
 
 
 def test_corpus_double_annotation_sample_is_stratified(corpus_records):
     by_id = {r["id"]: r for r in corpus_records}
-    for name in ("round1", "round2"):
+    for name in ("round1", "round2", "round3", "round4"):
         assert set(_annotations(name, "first")) == set(_annotations(name, "second"))
         sample = [by_id[i] for i in _second_annotations(name)]
         assert len(sample) >= 300
