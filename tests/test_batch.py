@@ -122,7 +122,9 @@ def test_batch_cli_jsonl_has_every_row_and_exits_3_on_errors(small_model_dir, ex
     assert [r["id"] for r in records] == ["n1", "n2", "n3", "n4"]
     assert records[2]["status"] == "error" and "row 3" in records[2]["error"]
     assert records[1]["recommendation"]["stated"] == "no"
-    assert any(item["kind"] == "followup" for item in records[1]["next_round"])
+    # The open follow-up is planned: as an item of its own, or quoted inside a concern the
+    # small test model raises on the same sentence.
+    assert any("system design" in item["cover"] for item in records[1]["next_round"])
     assert "4 rows read: 3 analysed, 1 with errors" in result.stderr
     lines = [json.loads(line) for line in panels.read_text().splitlines()]
     assert [p["candidate"] for p in lines] == ["A", "B"] and lines[0]["conflicting_reports"]["conflict"]

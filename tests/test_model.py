@@ -38,11 +38,14 @@ def test_model_arrays_match_scikit_learn(small_records):
     vectorizer = TfidfVectorizer(analyzer=passthrough, lowercase=False, sublinear_tf=True, min_df=settings.min_df)
     matrix = vectorizer.fit_transform(features)
     target = [int("skill_gap" in r["labels"]) for r in records]
+    weight = [settings.negation_weight if r["kind"] == "negation" and not t else 1.0 for r, t in zip(records, target)]
+    assert max(weight) > 1
     reference = LogisticRegression(C=settings.C, class_weight=settings.class_weight,
-                                   max_iter=settings.max_iter).fit(matrix, target)
+                                   max_iter=settings.max_iter).fit(matrix, target, sample_weight=weight)
     nb_reference = make_pipeline(NaiveBayesScaler(alpha=settings.nb_alpha),
                                  LogisticRegression(C=settings.nb_C, class_weight=settings.class_weight,
-                                                    max_iter=settings.max_iter)).fit(matrix, target)
+                                                    max_iter=settings.max_iter))
+    nb_reference.fit(matrix, target, logisticregression__sample_weight=weight)
     ours = np.array([model.decision_values(f)[:, 0] for f in features])
     assert np.allclose(ours[:, 0], reference.decision_function(matrix), atol=1e-8)
     assert np.allclose(ours[:, 1], nb_reference.decision_function(matrix), atol=1e-8)
@@ -186,3 +189,15 @@ def test_model_threshold_budget_always_allows_one_ruled_out_note():
     # 3% of two ruled-out notes would allow none; one of them may be raised, not both.
     threshold, _ = best_threshold(truth, probabilities, negated=negated, negation_fp_budget=0.03)
     assert 0.3 < threshold <= 0.35
+
+
+def test_model_weighs_ruled_out_concerns_as_negatives(small_records, small_model):
+    unweighted = train(small_records, TrainingSettings(folds=3, negation_weight=1.0))
+    ruled_out = [r for r in small_records if r["kind"] == "negation"]
+    assert len(ruled_out) >= 20
+
+    def mean_score_on_dismissed_labels(model):
+        scores = [a.scores for a in model.analyze_many(r["text"] for r in ruled_out)]
+        return np.mean([s[label] for r, s in zip(ruled_out, scores) for label in LABELS if label not in r["labels"]])
+
+    assert mean_score_on_dismissed_labels(small_model) < mean_score_on_dismissed_labels(unweighted)

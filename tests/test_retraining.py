@@ -126,13 +126,14 @@ def test_retraining_force_promotes_a_refused_model(registry, small_corpus, tmp_p
     assert registry.current().name == result.version.name
 
 
-def test_retraining_adds_a_new_category_only_when_allowed(registry, small_corpus, team_notes, tmp_path):
-    # A team's own category, here notes that talk about teams.
-    rows = doccano_rows(team_notes)
+def test_retraining_adds_a_new_category_only_when_allowed(registry, small_corpus, corpus_records, tmp_path):
+    # A team's own category, here notes that talk about teams: enough of them that the
+    # category can be learnt (with a handful, out-of-fold scores are noise).
+    rows = doccano_rows(balanced(corpus_records, "dev", 30))
     for row in rows:
         if "team" in row["text"].lower():
             row["label"] = [*row["label"], "teamwork"]
-    assert sum("teamwork" in row["label"] for row in rows) >= 8
+    assert sum("teamwork" in row["label"] for row in rows) >= 20
     data = write_jsonl(tmp_path / "team.jsonl", rows)
     with pytest.raises(LabelledDataError, match="--allow-new-labels"):
         retrain([data], corpus_path=small_corpus, registry=registry, settings=FAST)
