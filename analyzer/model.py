@@ -55,7 +55,7 @@ class ModelVersionWarning(UserWarning):
 class TrainingSettings:
     """Every knob of training; the saved meta.json records them all."""
 
-    # Weak regularisation: with 6,500 training notes, C=16 beat 4 and 8 on grouped 5-fold
+    # Weak regularisation: with 5,375 training notes, C=16 beat 4 and 8 on grouped 5-fold
     # cross-validation over train and dev, by candidate and by writer slice alike.
     C: float = 16.0
     nb_C: float = 64.0
