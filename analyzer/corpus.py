@@ -23,6 +23,11 @@ def default_corpus_dir():
     raise CorpusError(f"no corpus found next to {here}; pass the corpus path explicitly")
 
 
+def writer_slice(record):
+    """The writer slice a note belongs to: its candidate id's prefix ("f3" of "f3-c017")."""
+    return record["candidate"].split("-")[0]
+
+
 def corpus_files(path=None):
     """The JSON Lines files of a corpus directory, or the one file given."""
     path = Path(path) if path is not None else default_corpus_dir()

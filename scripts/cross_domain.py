@@ -15,12 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analyzer.corpus import read_records  # noqa: E402
+from analyzer.corpus import read_records, writer_slice  # noqa: E402
 from analyzer.evaluate import evaluate_predictions  # noqa: E402
-
-
-def slice_of(record):
-    return record["candidate"].split("-")[0]
 
 
 def main():
@@ -32,11 +28,11 @@ def main():
     from analyzer.model import train
 
     records = list(read_records())
-    slices = sorted({slice_of(r) for r in records})
+    slices = sorted({writer_slice(r) for r in records})
     results = {}
     for held_out in slices:
-        train_set = [r for r in records if slice_of(r) != held_out]
-        test_set = [r for r in records if slice_of(r) == held_out]
+        train_set = [r for r in records if writer_slice(r) != held_out]
+        test_set = [r for r in records if writer_slice(r) == held_out]
         model = train(train_set)
         analyses = list(model.analyze_many(r["text"] for r in test_set))
         metrics = evaluate_predictions(test_set, [a.labels for a in analyses], [a.recommendation for a in analyses])

@@ -14,12 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analyzer.corpus import read_records  # noqa: E402
+from analyzer.corpus import read_records, writer_slice  # noqa: E402
 from analyzer.evaluate import evaluate_predictions  # noqa: E402
-
-
-def slice_of(record):
-    return record["candidate"].split("-")[0]
 
 
 def row(name, pairs):
@@ -39,15 +35,15 @@ def main():
     from analyzer.model import load_model
 
     records = [r for r in read_records(split="test")
-               if args.only is None or any(slice_of(r).startswith(p) for p in args.only)]
+               if args.only is None or any(writer_slice(r).startswith(p) for p in args.only)]
     if not records:
         parser.error(f"no test notes in the slices {args.only}")
     analyses = load_model(args.model).analyze_many(r["text"] for r in records)
     pairs = list(zip(records, analyses))
     by_wave, by_slice = defaultdict(list), defaultdict(list)
     for record, analysis in pairs:
-        by_wave[slice_of(record)[0]].append((record, analysis))
-        by_slice[slice_of(record)].append((record, analysis))
+        by_wave[writer_slice(record)[0]].append((record, analysis))
+        by_slice[writer_slice(record)].append((record, analysis))
     print(f"{'notes of':<8} {'notes':>6} {'macro-F1':>9} {'negation false positives':>8}")
     print(row("all", pairs))
     for name in sorted(by_wave):

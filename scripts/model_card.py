@@ -112,7 +112,21 @@ def results_section(meta, evaluation, cross_domain, benchmark, plan_coverage=Non
     return "\n".join(lines)
 
 
-def model_card(meta, results):
+HARD_WAVE = "f"  # the writer slices written to the hardest ruled-out concerns (f1–f6)
+
+
+def hard_wave_limits(cross_domain, evaluation):
+    """The card's failure-mode figures, from the measured files: how the hardest slices fare
+    when held out, and how much of `skill_gap` the negation-safe threshold misses."""
+    held_out = [result for name, result in cross_domain["slices"].items() if name.startswith(HARD_WAVE)]
+    f1 = [result["macro_f1"] for result in held_out]
+    negation = [result["negation_fp"] for result in held_out]
+    return {"slices": len(held_out), "f1": f"{min(f1):.2f}–{max(f1):.2f}",
+            "negation": f"{min(negation):.0%}–{max(negation):.0%}",
+            "skill_gap_recall": evaluation["shipped model"]["per_label"]["skill_gap"]["recall"]}
+
+
+def model_card(meta, results, limits):
     settings = meta["settings"]
     thresholds = ", ".join(f"`{label}` {meta['thresholds'][label]:.2f}" for label in LABELS)
     versions = ", ".join(f"{name} {version}" for name, version in meta["versions"].items() if version)
@@ -163,11 +177,12 @@ double-annotated sample (Cohen's κ in the data card). No real candidates or int
 - Concerns that a note raises and then settles in other words ("I wasn't sure he wants nights …
   he said he prefers them"; "that is solved") are the main source of false positives on
   `negation` notes, above all for `fit_doubt`. Notes by writers unlike the corpus's suffer most:
-  held out one at a time, the six slices written to the hardest ruled-out concerns (f1–f6)
-  scored macro-F1 0.76–0.87 and raised a ruled-out concern on 7–14% of their `negation` notes.
+  held out one at a time, the {limits['slices']} slices written to the hardest ruled-out concerns
+  ({HARD_WAVE}1–{HARD_WAVE}{limits['slices']}) scored macro-F1 {limits['f1']} and raised a ruled-out concern on
+  {limits['negation']} of their `negation` notes.
 - A skill gap the writer waves through as trainable and one the writer flags share their words;
-  the threshold that keeps the first from being raised misses a third of the second (`skill_gap`
-  recall 0.65 on the test split).
+  the threshold that keeps the first from being raised misses {1 - limits['skill_gap_recall']:.0%} of the
+  second (`skill_gap` recall {limits['skill_gap_recall']:.2f} on the test split).
 - Skill doubts written as bare shorthand or one-liners ("heds flat") are often missed.
 - A bag of words cannot follow long-range reasoning or sarcasm; it does not know the job's
   requirements beyond what the note says.
@@ -188,11 +203,11 @@ loading), `meta.json`, `evaluation.json`, `cross_domain.json`, `benchmark.json`,
 
 
 def main():
-    meta = load("meta.json")
-    results = results_section(meta, load("evaluation.json"), load("cross_domain.json"), load("benchmark.json"),
+    meta, evaluation, cross_domain = load("meta.json"), load("evaluation.json"), load("cross_domain.json")
+    results = results_section(meta, evaluation, cross_domain, load("benchmark.json"),
                               load("plan_coverage.json"), load("benchmark_batch.json"),
                               load("benchmark_retrain.json"))
-    (MODEL_DIR / "MODEL_CARD.md").write_text(model_card(meta, results))
+    (MODEL_DIR / "MODEL_CARD.md").write_text(model_card(meta, results, hard_wave_limits(cross_domain, evaluation)))
     readme = ROOT / "README.md"
     text = readme.read_text()
     block = f"<!-- results: written by scripts/model_card.py -->\n{results}<!-- /results -->"

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analyzer.corpus import read_records  # noqa: E402
+from analyzer.corpus import read_records, writer_slice  # noqa: E402
 
 
 def stratified_sample(records, size, seed):
@@ -52,7 +52,7 @@ def main():
     for path in args.exclude:
         excluded |= {json.loads(line)["id"] for line in Path(path).read_text().splitlines() if line.strip()}
     records = [r for r in read_records(ROOT / "corpus") if r["id"] not in excluded
-               and (args.slices is None or r["candidate"].split("-")[0] in args.slices)]
+               and (args.slices is None or writer_slice(r) in args.slices)]
     sample = stratified_sample(records, args.size, args.seed)
     out = ROOT / "corpus" / "annotation" / f"{args.round_name}_texts.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
