@@ -161,6 +161,32 @@ def test_model_analyze_many_matches_the_per_note_arithmetic(small_model, corpus_
         assert np.allclose([result.scores[label] for label in small_model.labels], expected, rtol=0, atol=1e-12)
 
 
+def test_vocabulary_index_finds_the_same_bigrams_by_string_and_by_pair_index(small_model, corpus_records):
+    """A few notes look bigrams up by string; a big batch builds the pair index: same columns."""
+    from analyzer.features import VocabularyIndex
+    from analyzer.text import segment_texts
+
+    batch = segment_texts([r["text"] for r in corpus_records if r["split"] == "test"][:40])
+    same_segment = np.flatnonzero(batch.feature_segment[1:] == batch.feature_segment[:-1])
+    first, second = batch.feature_id[same_segment], batch.feature_id[same_segment + 1]
+    by_string = VocabularyIndex(small_model.vocabulary)
+    by_pairs = VocabularyIndex(small_model.vocabulary)
+    by_pairs.PAIR_INDEX_AFTER = 0
+    found = by_string.bigrams(first, second)
+    assert by_string._pairs is None and by_pairs.bigrams(first, second).tolist() == found.tolist()
+    assert (found >= 0).sum() > 100
+
+
+def test_platt_scaling_never_turns_scores_upside_down():
+    from analyzer.model import platt_scaling
+
+    target = np.array([1, 1, 0, 0, 0, 0, 0, 0])
+    (slope, offset), probabilities = platt_scaling(np.array([2.0, 1.5, 0.4, 0.1, -0.3, -1.0, 0.2, -0.5]), target)
+    assert slope > 0 and probabilities[0] > probabilities[2]
+    (slope, offset), probabilities = platt_scaling(np.array([-2.0, -1.5, 0.4, 0.1, 0.3, 1.0, 0.2, 0.5]), target)
+    assert slope == 0 and np.allclose(probabilities, 0.25)
+
+
 @pytest.mark.parametrize("batch_size", [1, 7, 1000])
 def test_model_analyze_many_results_do_not_depend_on_batch_size(small_model, corpus_records, batch_size):
     texts = [r["text"] for r in corpus_records if r["split"] == "dev"][:50]
