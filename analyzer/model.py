@@ -45,6 +45,7 @@ TERM_SEPARATOR = "\x1f"  # between the vocabulary's terms in a saved model
 NO_RECOMMENDATION = "none"  # the recommendation head's class for notes that give no call
 POSSIBLE_SCORE = 0.25  # a label below its threshold but at least this likely is "possible"
 PASSAGE_MIN_SCORE = -1.0  # segments the segment head scores above this may support a plan
+NEVER_RAISED = 1.0  # the threshold of a label training could not learn: no probability reaches it
 
 
 class ModelVersionWarning(UserWarning):
@@ -472,12 +473,18 @@ def best_threshold(y_true, probabilities, *, negated=None, negation_fp_budget=No
 def platt_scaling(scores, target):
     """Fit p = sigmoid(slope * score + offset) on out-of-fold scores (Platt, 1999).
 
-    Returns ``((slope, offset), calibrated out-of-fold probabilities)``.
+    A head whose out-of-fold scores rank the label's notes below the others (slope <= 0,
+    as with a team's category of a handful of notes) has learnt nothing it can use on new
+    notes; it gets slope 0 and the label's base rate, rather than a map that turns its
+    scores upside down. Returns ``((slope, offset), calibrated out-of-fold probabilities)``.
     """
     from sklearn.linear_model import LogisticRegression
 
     fitted = LogisticRegression(C=1e4, max_iter=3000).fit(scores.reshape(-1, 1), target)
     slope, offset = float(fitted.coef_[0, 0]), float(fitted.intercept_[0])
+    if slope <= 0:
+        rate = float(np.clip(np.mean(target), 1e-6, 1 - 1e-6))
+        slope, offset = 0.0, math.log(rate / (1 - rate))
     return (slope, offset), _sigmoid(slope * scores + offset)
 
 
@@ -588,6 +595,7 @@ def train(records, settings=None, *, labels=LABELS, progress=None):
     intercepts = np.zeros((len(heads), len(labels)))
     calibration = np.zeros((len(heads), len(labels), 2))
     thresholds, cv_f1 = [], {}
+    not_learned = {}  # label -> its notes, for labels no head could rank on held-out notes
     folds = StratifiedKFold(n_splits=settings.folds, shuffle=True, random_state=settings.seed)
     steps = len(labels) * (len(heads) + 1)
     for index, label in enumerate(labels):
@@ -611,6 +619,10 @@ def train(records, settings=None, *, labels=LABELS, progress=None):
         out_of_fold_probabilities.append(probabilities)
         threshold, f1 = best_threshold(target, np.mean(out_of_fold_probabilities, axis=0), negated=negated[notes],
                                        negation_fp_budget=settings.negation_fp_budget)
+        if calibration[:, index, 0].max() == 0 and segment_calibration[index, 0] == 0:
+            # Every head gives the base rate: raising the label would raise it on every note.
+            not_learned[label] = int(target.sum())
+            threshold, f1 = NEVER_RAISED, 0.0
         thresholds.append(threshold)
         cv_f1[label] = round(f1, 4)
     report("cross-validating", steps, steps)
@@ -657,7 +669,8 @@ def train(records, settings=None, *, labels=LABELS, progress=None):
         recommendation_coef=recommendation_coef,
         recommendation_intercept=recommendation_intercept,
         info={"settings": asdict(settings), "training_notes": len(records), "recommendation_notes": len(rated),
-              "cross_validated_f1": cv_f1, "features": len(vectorizer.vocabulary_)},
+              "cross_validated_f1": cv_f1, "features": len(vectorizer.vocabulary_),
+              **({"labels_not_learned": not_learned} if not_learned else {})},
     )
 
 

@@ -59,6 +59,12 @@ def render_retraining(result):
     lines += ["", f"Both models scored on the same {result.comparison['notes']:,} held-out notes "
                   "(the corpus test split and the held-out new notes):", "",
               render_comparison_table(result.comparison), ""]
+    not_learned = meta.get("labels_not_learned", {})
+    if not_learned:
+        named = ", ".join(f"{label} ({count:,} training notes)" for label, count in not_learned.items())
+        lines += [f"Not learned: {named}. On held-out folds the model ranked these notes no higher than the "
+                  "others, so it never raises the category; label more notes that carry it (a few dozen at "
+                  "least) and train again.", ""]
     if result.forced:
         lines.append(f"Promoted with --force: {result.version.name} is now the current model, although the gate "
                      f"refused it ({result.reason}).")

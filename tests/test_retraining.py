@@ -16,6 +16,7 @@ from analyzer.errors import LabelledDataError, TrainingError
 from analyzer.model import TrainingSettings, load_model, save_model, train
 from analyzer.registry import HOME_ENV, Registry
 from analyzer.retraining import retrain, split_held_out
+from analyzer.retraining_report import render_retraining
 
 FAST = TrainingSettings(folds=3)
 
@@ -153,6 +154,26 @@ def test_retraining_adds_a_new_category_only_when_allowed(registry, small_corpus
     plan = plan_for_analysis(note, analysis, formats=plan_formats(model.info["label_descriptions"]))
     item = next(i for i in plan if i["label"] == "teamwork")
     assert item["format"] == "a focused conversation on how the candidate works in a team"
+
+
+def test_retraining_reports_a_category_too_sparse_to_learn_and_never_raises_it(registry, small_corpus, team_notes,
+                                                                               tmp_path):
+    # Eight team notes, five after the hold-out: on held-out folds their scores rank them
+    # below the other notes, and a calibration fitted to that would turn the scores upside down.
+    rows = doccano_rows(team_notes)
+    for row in rows:
+        if "team" in row["text"].lower():
+            row["label"] = [*row["label"], "teamwork"]
+    data = write_jsonl(tmp_path / "team.jsonl", rows)
+    result = retrain([data], corpus_path=small_corpus, registry=registry, settings=FAST, allow_new_labels=True,
+                     force=True)
+    model = load_model(result.version.path)
+    assert set(model.info["labels_not_learned"]) == {"teamwork"}
+    assert (model.calibration[:, -1, 0] >= 0).all() and model.segment_calibration[-1, 0] >= 0
+    analyses = list(model.analyze_many(row["text"] for row in rows))
+    assert not any("teamwork" in a.labels for a in analyses)
+    assert len({round(a.scores["teamwork"], 9) for a in analyses}) == 1  # the base rate, whatever the note
+    assert "Not learned: teamwork" in render_retraining(result)
 
 
 def test_retraining_with_a_label_too_rare_to_learn_is_refused(registry, small_corpus, team_notes, tmp_path):
