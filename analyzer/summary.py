@@ -81,6 +81,20 @@ _FOLLOWUP = re.compile(
   | \b(?:can|could|should)\ we\b | \bwould\ (?:he|she|they)\ (?:consider|take|want|accept)\b
   | \b(?:remains?|still)\ open\b | \bnot\ yet\ (?:in|done|seen|received)\b
   | \bat\ (?:panel|final|the\ panel|the\ final|onsite)\b
+  | \b(?:must|should|needs?\ to|has\ to|to)\s+be\s+(?:properly\ |further\ |better\ )?
+        (?:checked|tested|discussed|probed|explored|verified|confirmed|covered|resolved|looked\ at|picked\ up)\b
+  | \b(?:need|needs)\s+(?:picking\ up|a\ look|looking\ at|covering)\b
+  | \b(?:i'?d|i\ would|we'?d|we\ would)\s+(?:want|like)\s+(?:\w+\s+){1,3}?to\s+
+        (?:ask|talk|see|meet|test|check|probe|spend|give|run|hear|walk|take|try|show|redo|sit|shadow|cover|do)\b
+  | \b(?:i|we|i'?d|we'?d|would)\s+(?:\w+\s+)?(?:want|like)\ to\ (?:see|know|understand)\b
+  | \bsomeone\s+(?:should\s+|to\s+|must\s+|could\s+|needs?\ to\s+)?
+        (?:check|probe|verify|test|ask|look|call|talk|review|cover|see|chase)\b
+  | \b(?:check|chase|take\ up|get)\s+(?:\w+\s+)?refs?\b
+  | \bhold\s+(?:until|for|pending)\b
+  | \b(?<!without\ )(?:a\ second|another|one\ more)\s+(?:look|trial|shift|conversation|chat|call|session|
+        interview(?!\ elsewhere)|role-play|meeting|day|go|round)\b
+  | \blet\s+(?:\w+\s+){1,2}?decide\b
+  | \bto\ meet\s+(?:her|him|them|the\ candidate)\b
     )""",
     re.VERBOSE,  # matched against the lower-cased note: much faster than IGNORECASE
 )

@@ -13,6 +13,12 @@ def _spans(text, phrase):
     ("Good energy. Someone should check his references before an offer.",
      "Someone should check his references before an offer"),
     ("Rates build-up: not tested, ran out of time", "Rates build-up: not tested, ran out of time"),
+    ("Knows the ward well. Her IV competency must be checked before she starts.",
+     "Her IV competency must be checked before she starts"),
+    ("Lovely manner on the phone. I'd want Sharon to ask him about the gap directly.",
+     "I'd want Sharon to ask him about the gap directly"),
+    ("Strong on Xero. Check refs, the last one was vague.", "Check refs, the last one was vague"),
+    ("Good trial shift, quick on the pass\nHold until 2nd ref", "Hold until 2nd ref"),
     ("Open questions:\n- Would she relocate to Leeds?\nLean yes.", "Would she relocate to Leeds?"),
     ("Lean yes, but please check the SQL again in the next round.", "Lean yes, but please check the SQL again in the next round"),
 ])
@@ -24,6 +30,8 @@ def test_summary_finds_followups_left_open(text, expected):
     "Strong hire. Clear thinker, kind to the junior engineer on the panel.",
     "Calm under the follow-up questions; knew the product well.",
     "Took three years out to raise her children. Excellent on the case.",
+    "Offer him the sous chef job without a second interview; he was superb.",
+    "Says he wants to see a model running in a hospital, which is what we do.",
 ])
 def test_summary_finds_no_followups_in_closed_notes(text):
     assert find_followups(text) == []
