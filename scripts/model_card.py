@@ -58,7 +58,11 @@ def results_section(meta, evaluation, cross_domain, benchmark, plan_coverage=Non
             f"{len(cross_domain['slices'])} slices (`python scripts/cross_domain.py`): mean macro-F1 "
             f"**{mean['macro_f1']:.3f}**, negation false-positive rate {mean['negation_fp']:.1%}, "
             f"recommendation accuracy {mean['recommendation_acc']:.3f}. This is the closest in-repo "
-            "proxy for notes written by other hands.",
+            "proxy for notes written by other hands."
+            + ("" if cross_domain.get("corpus_fingerprint") == meta.get("corpus_fingerprint") else
+               f" These figures were measured on an earlier version of the corpus "
+               f"({sum(row['notes'] for row in cross_domain['slices'].values()):,} notes) and not yet rerun on "
+               "this one; the script trains one full model per slice."),
             "",
         ]
     if benchmark:
@@ -149,7 +153,7 @@ interviewer's note about a job interview.
   hold the note's annotated topics, which scores a note by its best segment. Each is
   Platt-calibrated on {settings['folds']}-fold out-of-fold scores and the three are averaged.
   Thresholds, tuned per label on the same cross-validation for the best F1 among those that
-  raise the label on at most {settings['negation_fp_budget']:.0%} of the `negation` notes (a
+  raise the label on at most {settings['negation_fp_budget'] * 100:g}% of the `negation` notes (a
   concern mentioned but ruled out): {thresholds}. In training, each `negation` note counts
   {settings['negation_weight']:g} times over as a negative for the labels it lacks, so the heads
   learn what settles a concern.
@@ -179,7 +183,8 @@ double-annotated sample (Cohen's κ in the data card). No real candidates or int
   `negation` notes, above all for `fit_doubt`. Notes by writers unlike the corpus's suffer most:
   held out one at a time, the {limits['slices']} slices written to the hardest ruled-out concerns
   ({HARD_WAVE}1–{HARD_WAVE}{limits['slices']}) scored macro-F1 {limits['f1']} and raised a ruled-out concern on
-  {limits['negation']} of their `negation` notes.
+  {limits['negation']} of their `negation` notes (leave-one-slice-out; see "Other writers" for the
+  corpus version it was measured on).
 - A skill gap the writer waves through as trainable and one the writer flags share their words;
   the threshold that keeps the first from being raised misses {1 - limits['skill_gap_recall']:.0%} of the
   second (`skill_gap` recall {limits['skill_gap_recall']:.2f} on the test split).
