@@ -28,6 +28,12 @@ def writer_slice(record):
     return record["candidate"].split("-")[0]
 
 
+def slice_selected(name, prefixes):
+    """Whether a writer slice is among ``prefixes`` (slice ids, or waves such as "f");
+    ``None`` selects every slice."""
+    return prefixes is None or name.startswith(tuple(prefixes))
+
+
 def corpus_files(path=None):
     """The JSON Lines files of a corpus directory, or the one file given."""
     path = Path(path) if path is not None else default_corpus_dir()

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analyzer.corpus import fingerprint, read_records, writer_slice  # noqa: E402
+from analyzer.corpus import fingerprint, read_records, slice_selected, writer_slice  # noqa: E402
 from analyzer.evaluate import evaluate_predictions  # noqa: E402
 
 
@@ -55,9 +55,7 @@ def main():
     args = parser.parse_args()
 
     RECORDS.extend(read_records())
-    slices = sorted({writer_slice(r) for r in RECORDS})
-    if args.only:
-        slices = [name for name in slices if name.startswith(tuple(args.only))]
+    slices = sorted(name for name in {writer_slice(r) for r in RECORDS} if slice_selected(name, args.only))
     results = {}
     with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("fork")) as pool:
         rows = pool.map(score_slice, slices, [args.baseline] * len(slices))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analyzer.corpus import read_records, writer_slice  # noqa: E402
+from analyzer.corpus import read_records, slice_selected, writer_slice  # noqa: E402
 from analyzer.evaluate import evaluate_predictions  # noqa: E402
 
 
@@ -35,7 +35,7 @@ def main():
     from analyzer.model import load_model
 
     records = [r for r in read_records(split="test")
-               if args.only is None or any(writer_slice(r).startswith(p) for p in args.only)]
+               if slice_selected(writer_slice(r), args.only)]
     if not records:
         parser.error(f"no test notes in the slices {args.only}")
     analyses = load_model(args.model).analyze_many(r["text"] for r in records)
