@@ -157,9 +157,12 @@ interviewer's note about a job interview.
   the note (C={settings['C']}), logistic regression over naive-Bayes-scaled features
   (C={settings['nb_C']}), and a segment head (C={settings['segment_C']}) trained on the segments that
   hold the note's annotated topics, which scores a note by its best segment. Each is
-  Platt-calibrated on {settings['folds']}-fold out-of-fold scores and the three are averaged.
-  Thresholds, tuned per label on the same cross-validation for the best F1 among those that
-  raise the label on at most {settings['negation_fp_budget'] * 100:g}% of the `negation` notes (a
+  Platt-calibrated on {settings['folds']}-fold out-of-fold scores. A ruled-out head reads how much
+  the note sounds like one that raises a concern only to settle it; per label, a stacker (logistic
+  regression, C={settings['stack_C']:g}) over the three heads' calibrated log-odds, that probability
+  and their products gives the label's probability. Thresholds are tuned together on the same
+  cross-validation, for the best macro-F1 among those that raise a label the note lacks on at most
+  {settings['negation_fp_budget'] * 100:g}% of the `negation` notes (a
   concern mentioned but ruled out): {thresholds}. In training, each `negation` note counts
   {settings['negation_weight']:g} times over as a negative for the labels it lacks, so the heads
   learn what settles a concern.

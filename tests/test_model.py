@@ -124,14 +124,14 @@ def test_model_meta_records_how_it_was_made(small_model_dir):
     assert meta["settings"]["seed"] == TrainingSettings().seed
 
 
-def test_model_best_threshold_maximises_f1():
-    from analyzer.model import best_threshold
+def test_model_thresholds_maximise_f1_per_label():
+    from analyzer.model import joint_thresholds
 
-    truth = np.array([0, 0, 0, 1, 1, 1])
-    probabilities = np.array([0.05, 0.2, 0.3, 0.35, 0.6, 0.8])
-    threshold, f1 = best_threshold(truth, probabilities)
-    assert 0.30 < threshold <= 0.35
-    assert f1 == 1.0
+    truth = np.array([[0, 1], [0, 0], [0, 1], [1, 0], [1, 1], [1, 0]])
+    probabilities = np.array([[0.05, 0.7], [0.2, 0.1], [0.3, 0.65], [0.35, 0.2], [0.6, 0.8], [0.8, 0.3]])
+    thresholds, f1 = joint_thresholds(truth, probabilities)
+    assert 0.30 < thresholds[0] <= 0.35 and 0.30 < thresholds[1] <= 0.65
+    assert f1.tolist() == [1.0, 1.0]
 
 
 def test_model_thresholds_stored_per_label(small_model):
@@ -195,26 +195,53 @@ def test_model_analyze_many_results_do_not_depend_on_batch_size(small_model, cor
 
 
 def test_model_threshold_keeps_within_the_negation_budget():
-    from analyzer.model import best_threshold
+    from analyzer.model import joint_thresholds
 
-    truth = np.array([1, 1, 1, 0, 0, 0, 0, 0])
-    probabilities = np.array([0.9, 0.6, 0.35, 0.4, 0.3, 0.1, 0.1, 0.1])
+    truth = np.array([1, 1, 1, 0, 0, 0, 0, 0])[:, None]
+    probabilities = np.array([0.9, 0.6, 0.35, 0.4, 0.3, 0.1, 0.1, 0.1])[:, None]
     negated = np.array([False, False, False, True, True, False, False, False])
-    free, _ = best_threshold(truth, probabilities)
-    kept, _ = best_threshold(truth, probabilities, negated=negated, negation_fp_budget=0.0)
-    assert free <= 0.35 and kept > 0.4
-    assert not np.any(probabilities[negated & (truth == 0)] >= kept)
+    free, _ = joint_thresholds(truth, probabilities)
+    kept, _ = joint_thresholds(truth, probabilities, negated=negated, negation_fp_budget=0.0)
+    assert free[0] <= 0.35 and kept[0] > 0.4
+    assert not np.any(probabilities[negated & (truth[:, 0] == 0), 0] >= kept[0])
 
 
 def test_model_threshold_budget_always_allows_one_ruled_out_note():
-    from analyzer.model import best_threshold
+    from analyzer.model import joint_thresholds
 
-    truth = np.array([1, 1, 1, 0, 0, 0, 0, 0])
-    probabilities = np.array([0.9, 0.6, 0.35, 0.4, 0.3, 0.1, 0.1, 0.1])
+    truth = np.array([1, 1, 1, 0, 0, 0, 0, 0])[:, None]
+    probabilities = np.array([0.9, 0.6, 0.35, 0.4, 0.3, 0.1, 0.1, 0.1])[:, None]
     negated = np.array([False, False, False, True, True, False, False, False])
     # 3% of two ruled-out notes would allow none; one of them may be raised, not both.
-    threshold, _ = best_threshold(truth, probabilities, negated=negated, negation_fp_budget=0.03)
-    assert 0.3 < threshold <= 0.35
+    thresholds, _ = joint_thresholds(truth, probabilities, negated=negated, negation_fp_budget=0.03)
+    assert 0.3 < thresholds[0] <= 0.35
+
+
+def test_model_thresholds_spend_the_negation_budget_where_it_buys_most_f1():
+    """One budget for all labels: the label that loses more F1 by staying clear of ruled-out
+    notes keeps its cut-off, and the cheap one moves."""
+    from analyzer.model import joint_thresholds
+
+    # Label 0 needs 0.5 to find its four notes; label 1 loses one of five notes above 0.5.
+    truth = np.array([[1, 0], [1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 0], [0, 0],
+                      [0, 0], [0, 0]])
+    probabilities = np.array([[0.9, 0.1], [0.8, 0.1], [0.7, 0.1], [0.5, 0.1], [0.1, 0.9], [0.1, 0.8], [0.1, 0.8],
+                              [0.1, 0.7], [0.1, 0.45], [0.55, 0.1], [0.1, 0.5], [0.1, 0.1], [0.1, 0.1]])
+    negated = np.array([False] * 9 + [True] * 4)
+    thresholds, f1 = joint_thresholds(truth, probabilities, negated=negated, negation_fp_budget=0.25)
+    assert thresholds[0] <= 0.5 and thresholds[1] > 0.5  # label 1 gives up one note, not label 0 its fourth
+    raised = probabilities >= thresholds
+    assert (raised[negated] & (truth[negated] == 0)).any(axis=1).mean() <= 0.25
+    assert f1[0] > 0.8 and f1[1] == pytest.approx(2 * 4 / (2 * 4 + 1))
+
+
+def test_model_thresholds_never_raise_a_label_marked_so():
+    from analyzer.model import NEVER_RAISED, joint_thresholds
+
+    truth = np.array([[1, 0], [0, 1], [1, 0], [0, 0]])
+    probabilities = np.array([[0.9, 0.3], [0.1, 0.3], [0.8, 0.3], [0.2, 0.3]])
+    thresholds, f1 = joint_thresholds(truth, probabilities, never_raised={1})
+    assert thresholds[1] == NEVER_RAISED and f1[1] == 0.0 and thresholds[0] < 0.8
 
 
 def test_model_weighs_ruled_out_concerns_as_negatives(small_records, small_model):

@@ -201,12 +201,12 @@ def test_retraining_loop_through_the_cli(small_corpus, team_notes, corpus_record
     runner, env = CliRunner(), {HOME_ENV: str(tmp_path / "home")}
     pool = balanced(corpus_records, "dev", 40, seed=9)
     write_jsonl(tmp_path / "export.jsonl", [{"id": r["id"], "text": r["text"]} for r in pool])
-    picked = runner.invoke(main, ["suggest", str(tmp_path / "export.jsonl"), "--n", "50", "--format", "doccano",
+    picked = runner.invoke(main, ["suggest", str(tmp_path / "export.jsonl"), "--n", "100", "--format", "doccano",
                                   "-o", str(tmp_path / "to_label.jsonl")], env=env)
     assert picked.exit_code == 0, picked.output
     gold = {r["text"]: r["labels"] for r in pool}
     labelled = [json.loads(line) for line in open(tmp_path / "to_label.jsonl")]
-    assert len(labelled) == 50
+    assert len(labelled) == 100
     for row in labelled:  # the annotator corrects the model's guess
         row["label"] = gold[row["text"]]
     write_jsonl(tmp_path / "labelled.jsonl", labelled)
@@ -218,8 +218,8 @@ def test_retraining_loop_through_the_cli(small_corpus, team_notes, corpus_record
     assert "Promoted: v1 is now the current model" in trained.output
 
     refused = runner.invoke(main, ["train", "--data", str(tmp_path / "labelled.jsonl"), "--corpus",
-                                   str(small_corpus), "--no-base", "--holdout", "0.5", "--tolerance", "0"], env=env)
-    assert refused.exit_code in (0, EXIT_NOT_PROMOTED)
+                                   str(small_corpus), "--no-base", "--holdout", "0.4", "--tolerance", "0"], env=env)
+    assert refused.exit_code in (0, EXIT_NOT_PROMOTED), refused.output
     listing = runner.invoke(main, ["models", "list"], env=env)
     assert listing.exit_code == 0 and "shipped" in listing.output and "v2" in listing.output
     current = "v2" if refused.exit_code == 0 else "v1"
