@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analyzer.labels import LABELS  # noqa: E402
+from analyzer.model import POSSIBLE_SCORE  # noqa: E402
 from analyzer.report import render_comparison, render_label_table  # noqa: E402
 
 MODEL_DIR = ROOT / "models" / "default"
@@ -57,7 +58,9 @@ def results_section(meta, evaluation, cross_domain, benchmark, plan_coverage=Non
             "Training on all slices but one and scoring the one left out, for each of the "
             f"{len(cross_domain['slices'])} slices"
             + (f" of {', '.join(cross_domain['only'])}" if cross_domain.get("only") else "")
-            + " (`python scripts/cross_domain.py`): mean macro-F1 "
+            + " (`python scripts/cross_domain.py"
+            + (f" --only {' '.join(cross_domain['only'])}" if cross_domain.get("only") else "")
+            + "`): mean macro-F1 "
             f"**{mean['macro_f1']:.3f}**, negation false-positive rate {mean['negation_fp']:.1%}, "
             f"recommendation accuracy {mean['recommendation_acc']:.3f}. This is the closest in-repo "
             "proxy for notes written by other hands."
@@ -169,7 +172,7 @@ interviewer's note about a job interview.
 - Recommendation: multinomial logistic regression (C={settings['recommendation_C']}) over the note's
   features, with a fifth class for notes that give no call.
 - Evidence: the one to three segments the segment head scores highest for a raised label. The
-  batch planner also quotes the best passages of labels scored at least 0.25 but below their
+  batch planner also quotes the best passages of labels scored at least {POSSIBLE_SCORE:g} but below their
   threshold, marked "possible".
 - {meta['features']:,} features; trained on {meta['training_notes']:,} notes (the corpus's
   {' and '.join(meta['trained_on_splits'])} splits), seed {settings['seed']}. Training twice on the

@@ -254,3 +254,29 @@ def test_model_weighs_ruled_out_concerns_as_negatives(small_records, small_model
         return np.mean([s[label] for r, s in zip(ruled_out, scores) for label in LABELS if label not in r["labels"]])
 
     assert mean_score_on_dismissed_labels(small_model) < mean_score_on_dismissed_labels(unweighted)
+
+
+def test_model_ruled_out_head_reads_settled_concerns(small_model, corpus_records):
+    """Notes that raise a concern only to settle it read as such more than plain notes do."""
+    from analyzer.features import featurize
+    from analyzer.model import _sigmoid
+
+    dev = [r for r in corpus_records if r["split"] == "dev"]
+
+    def ruled_out(kind):
+        notes = [r["text"] for r in dev if r["kind"] == kind][:60]
+        return np.mean([_sigmoid(small_model.ruled_out_coef[columns] @ weights + small_model.ruled_out_intercept)
+                        for columns, weights in (small_model.tfidf_weights(f) for f, _ in featurize(notes))])
+
+    assert ruled_out("negation") > ruled_out("plain") + 0.1
+
+
+def test_model_without_negation_notes_still_trains_and_stacks(small_records):
+    """A team's labelled export has no `kind`: the ruled-out head stays silent, the stackers
+    still learn from the heads."""
+    plain = [{key: value for key, value in record.items() if key != "kind"} for record in small_records]
+    model = train(plain, TrainingSettings(folds=3))
+    assert not model.ruled_out_coef.any()
+    assert (model.stack_coef[:, :3] > 0).any(axis=1).all()
+    weak = "Couldn't explain a left join and guessed at indexes; SQL is well below what the role needs."
+    assert "skill_gap" in model.analyze(weak).labels
