@@ -80,7 +80,7 @@ class TrainingSettings:
     # The largest share of negation notes (a concern ruled out) that may get a label they
     # lack, in cross-validation; the thresholds are the macro-F1-best ones within it. One
     # budget over all labels, not one each, lets the labels whose recall it costs most
-    # spend more of it. 5% in training has given 6.5-7.5% on held-out notes.
+    # spend more of it. 5% in training has given 5.9-7.3% on held-out notes.
     negation_fp_budget: float = 0.05
     # A note that rules a concern out, and lacks that label, counts this many times over as
     # the label's negative: "worried about X, but she cleared it up" shares its words with
