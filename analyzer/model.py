@@ -704,17 +704,16 @@ def train(records, settings=None, *, labels=LABELS, progress=None):
             out_of_fold[held_out] = best_segment_scores(fit_segment_head(index, notes[train_rows]), notes[held_out])
         segment_calibration[index], _ = platt_scaling(out_of_fold, target)
         log_odds[:, -1] = segment_calibration[index, 0] * out_of_fold + segment_calibration[index, 1]
+        inputs = stack_inputs(log_odds, ruled_out_oof[notes])
         if calibration[:, index, 0].max() == 0 and segment_calibration[index, 0] == 0:
             # Every head gives the base rate: raising the label would raise it on every note.
             not_learned[label] = int(target.sum())
             stack_intercept[index] = log_odds[0, -1]
         else:
-            inputs = stack_inputs(log_odds, ruled_out_oof[notes])
             stacker = LogisticRegression(C=settings.stack_C, max_iter=settings.max_iter).fit(
                 inputs, target, sample_weight=weights[notes, index])
             stack_coef[index], stack_intercept[index] = stacker.coef_[0], stacker.intercept_[0]
-        stacked[notes, index] = _sigmoid(stack_inputs(log_odds, ruled_out_oof[notes]) @ stack_coef[index]
-                                         + stack_intercept[index])
+        stacked[notes, index] = _sigmoid(inputs @ stack_coef[index] + stack_intercept[index])
     thresholds, f1s = joint_thresholds(targets, stacked, annotated=annotated, negated=negated,
                                        negation_fp_budget=settings.negation_fp_budget,
                                        never_raised={labels.index(label) for label in not_learned})
