@@ -520,22 +520,22 @@ def joint_thresholds(targets, probabilities, *, annotated=None, negated=None, ne
         def wrong_notes(cutoffs):
             return (cutoffs <= last_wrong).any(axis=1)
 
-        while wrong_notes(chosen).mean() > allowed:
+        wrong = wrong_notes(chosen).sum()
+        while wrong / len(last_wrong) > allowed:
             best_move, best_cost = None, np.inf
             for label in np.flatnonzero(learnable):
-                others = np.delete(last_wrong, label, axis=1)
-                flagged_by_others = (np.delete(chosen, label) <= others).any(axis=1)
-                now = (flagged_by_others | (chosen[label] <= last_wrong[:, label])).sum()
+                moved = chosen.copy()
                 for cutoff in range(chosen[label] + 1, len(THRESHOLD_GRID)):
-                    fewer = now - (flagged_by_others | (cutoff <= last_wrong[:, label])).sum()
+                    moved[label] = cutoff
+                    fewer = wrong - wrong_notes(moved).sum()
                     if fewer > 0:
                         cost = (f1[label, chosen[label]] - f1[label, cutoff]) / fewer
                         if cost < best_cost:
-                            best_move, best_cost = (label, cutoff), cost
+                            best_move, best_cost = moved.copy(), cost
                         break
             if best_move is None:
                 break
-            chosen[best_move[0]] = best_move[1]
+            chosen, wrong = best_move, wrong_notes(best_move).sum()
     thresholds = np.where(learnable, THRESHOLD_GRID[chosen], NEVER_RAISED)
     scores = np.where(learnable, f1[np.arange(labels), chosen], 0.0)
     return thresholds.astype(float), scores.astype(float)

@@ -52,15 +52,14 @@ def results_section(meta, evaluation, cross_domain, benchmark, plan_coverage=Non
         lines += ["Against three baselines trained on the same train and dev splits:", "",
                   render_comparison(evaluation), ""]
     if cross_domain:
-        mean = cross_domain["mean"]
+        mean, only = cross_domain["mean"], cross_domain.get("only")
         lines += [
             "**Other writers.** The corpus was written in slices (industries × interviewer personas). "
             "Training on all slices but one and scoring the one left out, for each of the "
             f"{len(cross_domain['slices'])} slices"
-            + (f" of {', '.join(cross_domain['only'])}" if cross_domain.get("only") else "")
-            + " (`python scripts/cross_domain.py"
-            + (f" --only {' '.join(cross_domain['only'])}" if cross_domain.get("only") else "")
-            + "`): mean macro-F1 "
+            + (f" of {', '.join(only)} (`python scripts/cross_domain.py --only {' '.join(only)}`)" if only
+               else " (`python scripts/cross_domain.py`)")
+            + ": mean macro-F1 "
             f"**{mean['macro_f1']:.3f}**, negation false-positive rate {mean['negation_fp']:.1%}, "
             f"recommendation accuracy {mean['recommendation_acc']:.3f}. This is the closest in-repo "
             "proxy for notes written by other hands."
