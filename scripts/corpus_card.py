@@ -41,7 +41,8 @@ ROUND_DESCRIPTIONS = {
     "round2": "after the guideline fixes of round 1",
     "round3": "on fourteen writer slices added later (d3–d8, e1–e8), against their own writers' labels",
     "round4": "on the six writer slices f1–f6, written to the hardest boundaries",
-    "round5": "on the sixteen writer slices added last (g1–g8, h1–h8), new industries and messier formats",
+    "round5": "on the sixteen writer slices g1–g8 and h1–h8, new industries and messier formats",
+    "round6": "on the eight writer slices added last (i1–i8): trades, public service, sales, data outside tech, care, law, creative and hospitality, operations",
 }
 
 
