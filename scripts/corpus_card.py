@@ -42,7 +42,8 @@ ROUND_DESCRIPTIONS = {
     "round3": "on fourteen writer slices added later (d3–d8, e1–e8), against their own writers' labels",
     "round4": "on the six writer slices f1–f6, written to the hardest boundaries",
     "round5": "on the sixteen writer slices g1–g8 and h1–h8, new industries and messier formats",
-    "round6": "on the eight writer slices added last (i1–i8): trades, public service, sales, data outside tech, care, law, creative and hospitality, operations",
+    "round6": "on the eight writer slices i1–i8: trades, public service, sales, data outside tech, care, law, creative and hospitality, operations",
+    "round7": "on the eight writer slices added last (j1–j8): schools, built environment, finance, retail and contact centres, software, executives and graduates, science and clinicians, hourly work",
 }
 
 
