@@ -94,7 +94,9 @@ def test_labelling_suggest_prefers_notes_near_thresholds(small_model, ranked_tex
 def test_labelling_suggest_diversity_keeps_near_copies_from_dominating(small_model, ranked_texts):
     note = ranked_texts[0]
     variants = [f"{note} {tail}" for tail in ("Thanks.", "Will follow up.", "See notes.", "Happy to discuss.",
-                                             "Panel agreed.", "More soon.", "End of notes.", "Second round pending.")]
+                                             "Panel agreed.", "More soon.", "End of notes.", "Second round pending.",
+                                             "Noted.", "Filed.", "See panel.", "Cheers.", "As discussed.",
+                                             "Written up late.", "Typed on the train.", "From the debrief.")]
     pool = [{"text": note}] * 30 + [{"text": text} for text in variants] + [{"text": t} for t in ranked_texts[1:]]
     random.Random(1).shuffle(pool)
     family = {note, *variants}

@@ -158,12 +158,17 @@ def test_retraining_adds_a_new_category_only_when_allowed(registry, small_corpus
 
 def test_retraining_reports_a_category_too_sparse_to_learn_and_never_raises_it(registry, small_corpus, team_notes,
                                                                                tmp_path):
-    # Eight team notes, five after the hold-out: on held-out folds their scores rank them
-    # below the other notes, and a calibration fitted to that would turn the scores upside down.
+    # Eight team notes carry the category, five after the hold-out, and each also comes three
+    # times more, with a closing word added, without it: their words point away from the
+    # category, so on held-out folds the heads rank its notes below the others, and a
+    # calibration fitted to that would turn the scores upside down.
     rows = doccano_rows(team_notes)
-    for row in rows:
-        if "team" in row["text"].lower():
-            row["label"] = [*row["label"], "teamwork"]
+    carriers = [row for row in rows if "team" in row["text"].lower()][:8]
+    near_copies = [{"id": 1000 + 10 * n + k, "text": row["text"] + tail, "label": list(row["label"])}
+                   for n, row in enumerate(carriers) for k, tail in enumerate((" Noted.", " Filed.", " See panel."))]
+    for row in carriers:
+        row["label"] = [*row["label"], "teamwork"]
+    rows += near_copies
     data = write_jsonl(tmp_path / "team.jsonl", rows)
     result = retrain([data], corpus_path=small_corpus, registry=registry, settings=FAST, allow_new_labels=True,
                      force=True)
