@@ -43,7 +43,8 @@ ROUND_DESCRIPTIONS = {
     "round4": "on the six writer slices f1–f6, written to the hardest boundaries",
     "round5": "on the sixteen writer slices g1–g8 and h1–h8, new industries and messier formats",
     "round6": "on the eight writer slices i1–i8: trades, public service, sales, data outside tech, care, law, creative and hospitality, operations",
-    "round7": "on the eight writer slices added last (j1–j8): schools, built environment, finance, retail and contact centres, software, executives and graduates, science and clinicians, hourly work",
+    "round7": "on the eight writer slices (j1–j8): schools, built environment, finance, retail and contact centres, software, executives and graduates, science and clinicians, hourly work",
+    "round8": "on the seven writer slices added last (k1, k2, k4–k8): public safety and justice, land and animals, writers whose first language is not English, allied health and care, startups, transport and logistics, professional services",
 }
 
 
