@@ -153,7 +153,7 @@ interviewer's note about a job interview.
 
 ## Model
 - Text: spaCy `blank("en")` with the project's segmenter, shorthand normaliser and negation marker
-  (`analyzer/text.py`); features are word 1–2-grams inside each segment, with words in a negation's
+  (`analyzer/text.py`); features are word 1–3-grams inside each segment, with words in a negation's
   scope or in a concern the note resolves marked apart.
 - Per label, three linear heads over TF-IDF vectors of one vocabulary: logistic regression over
   the note (C={settings['C']}), logistic regression over naive-Bayes-scaled features

@@ -45,11 +45,10 @@ def suggestions(small_model, test_texts):
     return suggest(small_model, notes, n=12)
 
 
-@pytest.fixture(scope="module")
-def flipped(small_records):
-    """A copy of small_records with one label toggled on each of FLIPS notes, and those (id, label)."""
-    rng = random.Random(0)
-    records = copy.deepcopy(small_records)
+def flip_labels(records, seed):
+    """A copy of records with one label toggled on each of FLIPS notes, and those (id, label)."""
+    rng = random.Random(seed)
+    records = copy.deepcopy(records)
     flips = set()
     for record in rng.sample(records, FLIPS):
         label = rng.choice(LABELS)
@@ -59,6 +58,11 @@ def flipped(small_records):
             record["labels"].append(label)
         flips.add((record["id"], label))
     return records, flips
+
+
+@pytest.fixture(scope="module")
+def flipped(small_records):
+    return flip_labels(small_records, seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -185,14 +189,19 @@ def test_labelling_writers_reject_unknown_formats(suggestions):
 
 
 # -- audit ------------------------------------------------------------------------------------
-def test_labelling_audit_finds_flipped_labels(flipped, flipped_audit):
-    _, flips = flipped
-    found = [(s.id, s.label) for s in flipped_audit.suspects]
-    flip_rate = FLIPS / (len(flipped[0]) * len(LABELS))  # about 2% of the (note, label) decisions
-    precision_at_k = sum(pair in flips for pair in found[:FLIPS]) / FLIPS
-    recall = sum(pair in flips for pair in found) / FLIPS
-    assert precision_at_k >= max(0.2, 8 * flip_rate)
-    assert recall > 0.5
+def test_labelling_audit_finds_flipped_labels(small_records, flipped_audit):
+    """Pooled over three draws of flips: which 15 of 800 decisions one draw flips decides much of
+    how many a 200-note audit can find."""
+    hits_at_k = hits = 0
+    for seed in (0, 1, 2):
+        records, flips = flip_labels(small_records, seed)  # seed 0 is the `flipped` fixture's draw
+        audit = flipped_audit if seed == 0 else audit_labels(records)
+        found = [(s.id, s.label) for s in audit.suspects]
+        hits_at_k += sum(pair in flips for pair in found[:FLIPS])
+        hits += sum(pair in flips for pair in found)
+    flip_rate = FLIPS / (len(small_records) * len(LABELS))  # about 2% of the (note, label) decisions
+    assert hits_at_k / (3 * FLIPS) >= max(0.2, 8 * flip_rate)
+    assert hits / (3 * FLIPS) > 0.5
 
 
 def test_labelling_audit_ranks_least_self_confident_first(flipped_audit):

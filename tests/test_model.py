@@ -161,8 +161,9 @@ def test_model_analyze_many_matches_the_per_note_arithmetic(small_model, corpus_
         assert np.allclose([result.scores[label] for label in small_model.labels], expected, rtol=0, atol=1e-12)
 
 
-def test_vocabulary_index_finds_the_same_bigrams_by_string_and_by_pair_index(small_model, corpus_records):
-    """A few notes look bigrams up by string; a big batch builds the pair index: same columns."""
+def test_vocabulary_index_finds_the_same_ngrams_by_string_and_by_pair_index(small_model, corpus_records):
+    """A few notes look bigrams and trigrams up by string; a big batch builds the pair indexes:
+    same columns."""
     from analyzer.features import VocabularyIndex
     from analyzer.text import segment_texts
 
@@ -175,6 +176,11 @@ def test_vocabulary_index_finds_the_same_bigrams_by_string_and_by_pair_index(sma
     found = by_string.bigrams(first, second)
     assert by_string._pairs is None and by_pairs.bigrams(first, second).tolist() == found.tolist()
     assert (found >= 0).sum() > 100
+    run = same_segment[np.flatnonzero(same_segment[1:] == same_segment[:-1] + 1)]
+    third = batch.feature_id[run + 2]
+    found = by_string.trigrams(batch.feature_id[run], batch.feature_id[run + 1], third)
+    assert by_pairs.trigrams(batch.feature_id[run], batch.feature_id[run + 1], third).tolist() == found.tolist()
+    assert (found >= 0).sum() > 20 and (found < 0).sum() > 20
 
 
 def test_platt_scaling_never_turns_scores_upside_down():
