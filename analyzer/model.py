@@ -1,11 +1,14 @@
 """Build, fit, save and load the callback classifier: the only module that calls joblib.
 
-Each label has three linear heads over TF-IDF vectors of the same vocabulary:
+Each label has four linear heads, three over TF-IDF vectors of the same word vocabulary:
 - a logistic regression over the note;
 - one over naive-Bayes-scaled features (NB-LR, Wang & Manning 2012), which leans on the
   words that separate the classes and so is harder to fool with a topic only mentioned;
 - a segment head, trained on the segments that hold the note's annotated topics; a note's
-  score is its best segment's, so one clear sentence is not drowned by a page of praise.
+  score is its best segment's, so one clear sentence is not drowned by a page of praise;
+and a character head, a logistic regression over the note's hashed character 2-5-grams
+(``characters``), which reads the misspellings, shorthand and word forms the word
+vocabulary has not met.
 Each head is Platt-calibrated on out-of-fold scores. A ruled-out head reads how much a note
 sounds like one that raises a concern only to settle it ("worried about X, but she cleared
 it up"). Per label, a small stacker (a logistic regression over the heads' calibrated
@@ -38,12 +41,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .characters import sublinear_tfidf
 from .errors import EmptyNoteError, ModelIntegrityError, ModelNotFoundError, ModelVersionError, TrainingError
 from .labels import LABELS
 
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 MAX_EVIDENCE = 3
 NO_SEGMENT = -5.0  # the segment score of a note with no segments
 TERM_SEPARATOR = "\x1f"  # between the vocabulary's terms in a saved model
@@ -77,6 +81,9 @@ class TrainingSettings:
     folds: int = 5
     seed: int = 13
     recommendation_C: float = 8.0
+    # The character n-gram head: hashed 2-5-grams read shorthand and misspellings the word
+    # vocabulary has not met. 4 kept its weights small enough to add to the word heads.
+    char_C: float = 4.0
     # The largest share of negation notes (a concern ruled out) that may get a label they
     # lack, in cross-validation; the thresholds are the macro-F1-best ones within it. One
     # budget over all labels, not one each, lets the labels whose recall it costs most
@@ -150,7 +157,7 @@ class CallbackModel:
 
     def __init__(self, *, labels, vocabulary, idf, coef, intercept, calibration,
                  segment_idf, segment_coef, segment_intercept, segment_calibration,
-                 ruled_out_coef, ruled_out_intercept, stack_coef, stack_intercept, thresholds,
+                 char_idf, char_coef, char_intercept, char_calibration, ruled_out_coef, ruled_out_intercept, stack_coef, stack_intercept, thresholds,
                  recommendation_classes, recommendation_coef, recommendation_intercept, info=None):
         self.labels = tuple(labels)
         self.vocabulary = vocabulary
@@ -164,6 +171,11 @@ class CallbackModel:
         self.segment_coef = np.asarray(segment_coef, dtype=np.float64)
         self.segment_intercept = np.asarray(segment_intercept, dtype=np.float64)
         self.segment_calibration = np.asarray(segment_calibration, dtype=np.float64)
+        # The character n-gram head: (labels, 2 ** bits) weights over hashed n-grams.
+        self.char_idf = np.asarray(char_idf, dtype=np.float64)
+        self.char_coef = np.asarray(char_coef, dtype=np.float64)
+        self.char_intercept = np.asarray(char_intercept, dtype=np.float64)
+        self.char_calibration = np.asarray(char_calibration, dtype=np.float64)
         # How much a note reads as raising a concern only to rule it out, as log-odds.
         self.ruled_out_coef = np.asarray(ruled_out_coef, dtype=np.float64)
         self.ruled_out_intercept = float(ruled_out_intercept)
@@ -209,10 +221,16 @@ class CallbackModel:
     def _decision_values(self, indices, weights):
         return self.coef[:, :, indices] @ weights + self.intercept
 
-    def probabilities(self, features, per_segment):
-        """Probability per label: each label's stacker over its note heads and segment head."""
+    def probabilities(self, text, features, per_segment):
+        """Probability per label: each label's stacker over its note heads, character head and
+        segment head, for a text and its ``featurize`` output."""
         segment_scores = self._segment_decisions(per_segment)
-        return self._probabilities(*self._weights(features), segment_scores)
+        return self._probabilities(*self._weights(features), segment_scores, self._char_scores([text])[0])
+
+    def _char_scores(self, texts):
+        from .characters import char_scores
+
+        return char_scores(texts, self.char_idf, self.char_coef, self.char_intercept)
 
     def _segment_decisions(self, per_segment):
         """Segment head scores, one row per segment and one column per label."""
@@ -220,17 +238,18 @@ class CallbackModel:
                 for indices, weights in (self._weights(segment, self.segment_idf) for _, segment in per_segment)]
         return np.array(rows) if rows else np.zeros((0, len(self.labels)))
 
-    def _probabilities(self, indices, weights, segment_scores):
+    def _probabilities(self, indices, weights, segment_scores, char_raw):
         raw = self._decision_values(indices, weights)
         best_segment = segment_scores.max(axis=0) if len(segment_scores) else np.full(len(self.labels), NO_SEGMENT)
         ruled_out = _sigmoid(self.ruled_out_coef[indices] @ weights + self.ruled_out_intercept)
-        return self._stacked(raw[None], best_segment[None], np.array([ruled_out]))[0]
+        return self._stacked(raw[None], char_raw[None], best_segment[None], np.array([ruled_out]))[0]
 
-    def _stacked(self, raw, best_segment, ruled_out):
-        """Label probabilities of notes from their heads' raw scores (notes, heads, labels),
-        best segment scores (notes, labels) and ruled-out probabilities (notes,)."""
+    def _stacked(self, raw, char_raw, best_segment, ruled_out):
+        """Label probabilities of notes from their note heads' raw scores (notes, heads, labels),
+        character head and best segment scores (notes, labels) and ruled-out probabilities (notes,)."""
         log_odds = np.concatenate([
             self.calibration[:, :, 0] * raw + self.calibration[:, :, 1],
+            (self.char_calibration[:, 0] * char_raw + self.char_calibration[:, 1])[:, None],
             (self.segment_calibration[:, 0] * best_segment + self.segment_calibration[:, 1])[:, None]], axis=1)
         inputs = stack_inputs(log_odds.transpose(0, 2, 1), np.broadcast_to(ruled_out[:, None], best_segment.shape))
         return _sigmoid((inputs * self.stack_coef).sum(axis=-1) + self.stack_intercept)
@@ -285,14 +304,14 @@ class CallbackModel:
         note_column, segment_of = np.divmod(keys[entry_first], span)
         counts = np.diff(np.append(entry_first, len(keys)))
         segment_column = note_column % columns
-        segment_weights = _sublinear_tfidf(counts, self.segment_idf[segment_column], segment_of, segments)
+        segment_weights = sublinear_tfidf(counts, self.segment_idf[segment_column], segment_of, segments)
         segment_scores = np.stack([np.bincount(segment_of, weights=row[segment_column] * segment_weights,
                                                minlength=segments) for row in self.segment_coef], axis=1)
         segment_scores += self.segment_intercept
 
         note_first = _run_starts(note_column)
         note_of, column_of = np.divmod(note_column[note_first], columns)
-        note_weights = _sublinear_tfidf(np.add.reduceat(counts, note_first) if len(counts) else counts,
+        note_weights = sublinear_tfidf(np.add.reduceat(counts, note_first) if len(counts) else counts,
                                         self.idf[column_of], note_of, notes)
         sums = _sum_by_group(self._note_rows[column_of], note_weights, note_of, notes)
 
@@ -302,7 +321,7 @@ class CallbackModel:
         if segments:
             firsts = _run_starts(batch.segment_doc)
             best_segment[batch.segment_doc[firsts]] = np.maximum.reduceat(segment_scores, firsts, axis=0)
-        probabilities = self._stacked(decisions, best_segment, ruled_out)
+        probabilities = self._stacked(decisions, self._char_scores(texts), best_segment, ruled_out)
 
         recommendation_probabilities = _softmax(sums[:, heads * labels + 1:] + self.recommendation_intercept)
         best_recommendation = recommendation_probabilities.argmax(axis=1)
@@ -354,6 +373,10 @@ class CallbackModel:
             "segment_coef": self.segment_coef,
             "segment_intercept": self.segment_intercept,
             "segment_calibration": self.segment_calibration,
+            "char_idf": self.char_idf,
+            "char_coef": self.char_coef,
+            "char_intercept": self.char_intercept,
+            "char_calibration": self.char_calibration,
             "ruled_out_coef": self.ruled_out_coef,
             "ruled_out_intercept": self.ruled_out_intercept,
             "stack_coef": self.stack_coef,
@@ -392,14 +415,6 @@ def _sum_by_group(rows, weights, group, groups):
         starts = _run_starts(group)
         sums[group[starts]] = np.add.reduceat(rows, starts, axis=0)
     return sums
-
-
-def _sublinear_tfidf(counts, idf, group, groups):
-    """L2-normalised (1 + log tf) * idf weights per group, as TfidfVectorizer(sublinear_tf=True)."""
-    weights = (1.0 + np.log(counts)) * idf
-    norms = np.sqrt(np.bincount(group, weights=weights * weights, minlength=groups))
-    norms[norms == 0] = 1.0
-    return weights / norms[group]
 
 
 def _evidence(texts, batch, weights, raised):
@@ -593,6 +608,7 @@ def train(records, settings=None, *, labels=LABELS, progress=None):
     from sklearn.model_selection import StratifiedKFold
     from sklearn.pipeline import make_pipeline
 
+    from .characters import char_matrix
     from .features import NaiveBayesScaler, featurize, passthrough
 
     settings = settings or TrainingSettings()
@@ -635,6 +651,9 @@ def train(records, settings=None, *, labels=LABELS, progress=None):
             located = targets[segment_note, index] == 1
             segment_target[located, index] = 1
     segment_annotated = annotated[segment_note]
+    report("reading characters", 0, 1)
+    characters, char_idf = char_matrix(texts)
+    report("reading characters", 1, 1)
     negated = np.array([record.get("kind") == "negation" for record in records])
     weights = np.where(negated[:, None] & (targets == 0), settings.negation_weight, 1.0)
     segment_coef = np.zeros((len(labels), matrix.shape[1]))
@@ -665,12 +684,19 @@ def train(records, settings=None, *, labels=LABELS, progress=None):
     coefs = np.zeros((len(heads), len(labels), matrix.shape[1]))
     intercepts = np.zeros((len(heads), len(labels)))
     calibration = np.zeros((len(heads), len(labels), 2))
-    stack_coef = np.zeros((len(labels), 2 * (len(heads) + 1) + 1))
+    char_coef = np.zeros((len(labels), characters.shape[1]))
+    char_intercept = np.zeros(len(labels))
+    char_calibration = np.zeros((len(labels), 2))
+
+    def make_char_head():
+        return LogisticRegression(C=settings.char_C, class_weight=settings.class_weight, max_iter=settings.max_iter)
+
+    stack_coef = np.zeros((len(labels), 2 * (len(heads) + 2) + 1))
     stack_intercept = np.zeros(len(labels))
     stacked = np.zeros((len(records), len(labels)))  # out-of-fold stacked probabilities
     not_learned = {}  # label -> its notes, for labels no head could rank on held-out notes
     folds = StratifiedKFold(n_splits=settings.folds, shuffle=True, random_state=settings.seed)
-    steps = len(labels) * (len(heads) + 1) + 1
+    steps = len(labels) * (len(heads) + 2) + 1
 
     report("cross-validating", 0, steps)
     ruled_out_oof = np.full(len(records), _sigmoid(NO_RULED_OUT_HEAD))
@@ -688,9 +714,9 @@ def train(records, settings=None, *, labels=LABELS, progress=None):
     for index, label in enumerate(labels):
         notes = np.flatnonzero(annotated[:, index])
         label_matrix_rows, target = matrix[notes], targets[notes, index]
-        log_odds = np.zeros((len(notes), len(heads) + 1))  # calibrated, out of fold
+        log_odds = np.zeros((len(notes), len(heads) + 2))  # calibrated, out of fold: note, character, segment
         for head, make_head in enumerate(heads):
-            report("cross-validating", 1 + index * (len(heads) + 1) + head, steps)
+            report("cross-validating", 1 + index * (len(heads) + 2) + head, steps)
             out_of_fold = np.zeros(len(notes))
             for train_rows, held_out in folds.split(label_matrix_rows, target):
                 fitted = _fit_weighted(make_head(), label_matrix_rows[train_rows], target[train_rows],
@@ -698,14 +724,22 @@ def train(records, settings=None, *, labels=LABELS, progress=None):
                 out_of_fold[held_out] = fitted.decision_function(label_matrix_rows[held_out])
             calibration[head, index], _ = platt_scaling(out_of_fold, target)
             log_odds[:, head] = calibration[head, index, 0] * out_of_fold + calibration[head, index, 1]
-        report("cross-validating", 1 + index * (len(heads) + 1) + len(heads), steps)
+        report("cross-validating", 1 + index * (len(heads) + 2) + len(heads), steps)
+        out_of_fold = np.zeros(len(notes))
+        for train_rows, held_out in folds.split(label_matrix_rows, target):
+            fitted = make_char_head().fit(characters[notes[train_rows]], target[train_rows],
+                                          sample_weight=weights[notes[train_rows], index])
+            out_of_fold[held_out] = fitted.decision_function(characters[notes[held_out]])
+        char_calibration[index], _ = platt_scaling(out_of_fold, target)
+        log_odds[:, -2] = char_calibration[index, 0] * out_of_fold + char_calibration[index, 1]
+        report("cross-validating", 1 + index * (len(heads) + 2) + len(heads) + 1, steps)
         out_of_fold = np.zeros(len(notes))
         for train_rows, held_out in folds.split(label_matrix_rows, target):
             out_of_fold[held_out] = best_segment_scores(fit_segment_head(index, notes[train_rows]), notes[held_out])
         segment_calibration[index], _ = platt_scaling(out_of_fold, target)
         log_odds[:, -1] = segment_calibration[index, 0] * out_of_fold + segment_calibration[index, 1]
         inputs = stack_inputs(log_odds, ruled_out_oof[notes])
-        if calibration[:, index, 0].max() == 0 and segment_calibration[index, 0] == 0:
+        if calibration[:, index, 0].max() == 0 and segment_calibration[index, 0] == 0 == char_calibration[index, 0]:
             # Every head gives the base rate: raising the label would raise it on every note.
             not_learned[label] = int(target.sum())
             stack_intercept[index] = log_odds[0, -1]
@@ -726,6 +760,8 @@ def train(records, settings=None, *, labels=LABELS, progress=None):
         for head, make_head in enumerate(heads):
             coefs[head, index], intercepts[head, index] = _linear_weights(
                 _fit_weighted(make_head(), matrix[notes], targets[notes, index], weights[notes, index]))
+        char_head = make_char_head().fit(characters[notes], targets[notes, index], sample_weight=weights[notes, index])
+        char_coef[index], char_intercept[index] = char_head.coef_[0], char_head.intercept_[0]
         segment_head = fit_segment_head(index, notes)
         segment_coef[index], segment_intercept[index] = segment_head.coef_[0], segment_head.intercept_[0]
 
@@ -757,6 +793,10 @@ def train(records, settings=None, *, labels=LABELS, progress=None):
         segment_coef=segment_coef,
         segment_intercept=segment_intercept,
         segment_calibration=segment_calibration,
+        char_idf=char_idf,
+        char_coef=char_coef,
+        char_intercept=char_intercept,
+        char_calibration=char_calibration,
         ruled_out_coef=ruled_out_coef,
         ruled_out_intercept=ruled_out_intercept,
         stack_coef=stack_coef,

@@ -45,6 +45,7 @@ ROUND_DESCRIPTIONS = {
     "round6": "on the eight writer slices i1–i8: trades, public service, sales, data outside tech, care, law, creative and hospitality, operations",
     "round7": "on the eight writer slices (j1–j8): schools, built environment, finance, retail and contact centres, software, executives and graduates, science and clinicians, hourly work",
     "round8": "on the seven writer slices added last (k1, k2, k4–k8): public safety and justice, land and animals, writers whose first language is not English, allied health and care, startups, transport and logistics, professional services",
+    "round9": "on the four writer slices l1–l4: media and culture, frontline trades where gaps are waved through in a few words, science and engineering outside software, office and corporate functions",
 }
 
 

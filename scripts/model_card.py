@@ -155,13 +155,15 @@ interviewer's note about a job interview.
 - Text: spaCy `blank("en")` with the project's segmenter, shorthand normaliser and negation marker
   (`analyzer/text.py`); features are word 1–3-grams inside each segment, with words in a negation's
   scope or in a concern the note resolves marked apart.
-- Per label, three linear heads over TF-IDF vectors of one vocabulary: logistic regression over
-  the note (C={settings['C']}), logistic regression over naive-Bayes-scaled features
+- Per label, four linear heads, three over TF-IDF vectors of one word vocabulary: logistic regression
+  over the note (C={settings['C']}), logistic regression over naive-Bayes-scaled features
   (C={settings['nb_C']}), and a segment head (C={settings['segment_C']}) trained on the segments that
-  hold the note's annotated topics, which scores a note by its best segment. Each is
+  hold the note's annotated topics, which scores a note by its best segment; and a character head
+  (C={settings['char_C']:g}), logistic regression over the note's lowercased character 2–5-grams
+  hashed into 2^18 columns, which reads misspellings and shorthand the vocabulary lacks. Each is
   Platt-calibrated on {settings['folds']}-fold out-of-fold scores. A ruled-out head reads how much
   the note sounds like one that raises a concern only to settle it; per label, a stacker (logistic
-  regression, C={settings['stack_C']:g}) over the three heads' calibrated log-odds, that probability
+  regression, C={settings['stack_C']:g}) over the four heads' calibrated log-odds, that probability
   and their products gives the label's probability. Thresholds are tuned together on the same
   cross-validation, for the best macro-F1 among those that raise a label the note lacks on at most
   {settings['negation_fp_budget'] * 100:g}% of the `negation` notes (a

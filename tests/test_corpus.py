@@ -112,7 +112,8 @@ def _second_annotations(name):
 
 
 @pytest.mark.parametrize("label", LABELS)
-@pytest.mark.parametrize("name", ["round2", "round3", "round4", "round5", "round6", "round7", "round8"])
+@pytest.mark.parametrize("name", ["round2", "round3", "round4", "round5", "round6", "round7", "round8",
+                                  "round9"])
 def test_corpus_agreement_after_guideline_fixes(name, label):
     from analyzer.agreement import agreement
 
@@ -123,7 +124,7 @@ def test_corpus_agreement_after_guideline_fixes(name, label):
 
 def test_corpus_double_annotation_sample_is_stratified(corpus_records):
     by_id = {r["id"]: r for r in corpus_records}
-    for name in ("round1", "round2", "round3", "round4", "round5", "round6", "round7", "round8"):
+    for name in ("round1", "round2", "round3", "round4", "round5", "round6", "round7", "round8", "round9"):
         assert set(_annotations(name, "first")) == set(_annotations(name, "second"))
         sample = [by_id[i] for i in _second_annotations(name)]
         assert len(sample) >= 300

@@ -156,8 +156,8 @@ def test_model_analyze_many_matches_the_per_note_arithmetic(small_model, corpus_
     from analyzer.features import featurize
 
     texts = [r["text"] for r in corpus_records if r["split"] == "test"][:120]
-    for (features, per_segment), result in zip(featurize(texts), small_model.analyze_many(texts)):
-        expected = small_model.probabilities(features, per_segment)
+    for text, (features, per_segment), result in zip(texts, featurize(texts), small_model.analyze_many(texts)):
+        expected = small_model.probabilities(text, features, per_segment)
         assert np.allclose([result.scores[label] for label in small_model.labels], expected, rtol=0, atol=1e-12)
 
 

@@ -158,14 +158,15 @@ def test_retraining_adds_a_new_category_only_when_allowed(registry, small_corpus
 
 def test_retraining_reports_a_category_too_sparse_to_learn_and_never_raises_it(registry, small_corpus, team_notes,
                                                                                tmp_path):
-    # Eight team notes carry the category, five after the hold-out, and each also comes three
+    # Eight team notes carry the category, five after the hold-out, and each also comes five
     # times more, with a closing word added, without it: their words point away from the
     # category, so on held-out folds the heads rank its notes below the others, and a
     # calibration fitted to that would turn the scores upside down.
     rows = doccano_rows(team_notes)
     carriers = [row for row in rows if "team" in row["text"].lower()][:8]
+    tails = (" Noted.", " Filed.", " See panel.", " Logged.", " Thanks.")
     near_copies = [{"id": 1000 + 10 * n + k, "text": row["text"] + tail, "label": list(row["label"])}
-                   for n, row in enumerate(carriers) for k, tail in enumerate((" Noted.", " Filed.", " See panel."))]
+                   for n, row in enumerate(carriers) for k, tail in enumerate(tails)]
     for row in carriers:
         row["label"] = [*row["label"], "teamwork"]
     rows += near_copies

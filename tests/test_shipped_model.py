@@ -41,7 +41,6 @@ def test_shipped_model_recommendation_floor(test_metrics):
     assert test_metrics["recommendation"]["accuracy"] >= 0.75
 
 
-@pytest.mark.xfail(strict=True, reason="floor not met yet: macro-F1 is 0.842 on the test split (README, Results)")
 def test_shipped_model_macro_f1_floor(test_metrics):
     assert test_metrics["macro_f1"] >= 0.85
 
