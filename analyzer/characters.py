@@ -46,8 +46,7 @@ def char_ngram_counts(texts, *, bits=BITS):
             columns = (hashed[inside] * _MULTIPLIER) >> np.uint64(64 - bits)
             rows = separators[:count][inside].astype(np.uint64)
             keys.append(rows << np.uint64(bits) | columns)
-    keys = np.sort(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.uint64)
-    unique, counts = np.unique(keys, return_counts=True)
+    unique, counts = np.unique(np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64), return_counts=True)
     return (unique >> np.uint64(bits)).astype(np.int64), (unique & np.uint64((1 << bits) - 1)).astype(np.int64), counts
 
 

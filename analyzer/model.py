@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .characters import sublinear_tfidf
+from .characters import char_matrix, char_scores, sublinear_tfidf
 from .errors import EmptyNoteError, ModelIntegrityError, ModelNotFoundError, ModelVersionError, TrainingError
 from .labels import LABELS
 
@@ -157,7 +157,8 @@ class CallbackModel:
 
     def __init__(self, *, labels, vocabulary, idf, coef, intercept, calibration,
                  segment_idf, segment_coef, segment_intercept, segment_calibration,
-                 char_idf, char_coef, char_intercept, char_calibration, ruled_out_coef, ruled_out_intercept, stack_coef, stack_intercept, thresholds,
+                 char_idf, char_coef, char_intercept, char_calibration,
+                 ruled_out_coef, ruled_out_intercept, stack_coef, stack_intercept, thresholds,
                  recommendation_classes, recommendation_coef, recommendation_intercept, info=None):
         self.labels = tuple(labels)
         self.vocabulary = vocabulary
@@ -228,8 +229,6 @@ class CallbackModel:
         return self._probabilities(*self._weights(features), segment_scores, self._char_scores([text])[0])
 
     def _char_scores(self, texts):
-        from .characters import char_scores
-
         return char_scores(texts, self.char_idf, self.char_coef, self.char_intercept)
 
     def _segment_decisions(self, per_segment):
@@ -608,7 +607,6 @@ def train(records, settings=None, *, labels=LABELS, progress=None):
     from sklearn.model_selection import StratifiedKFold
     from sklearn.pipeline import make_pipeline
 
-    from .characters import char_matrix
     from .features import NaiveBayesScaler, featurize, passthrough
 
     settings = settings or TrainingSettings()
