@@ -50,10 +50,11 @@ def char_ngram_counts(texts, *, bits=BITS):
     return (unique >> np.uint64(bits)).astype(np.int64), (unique & np.uint64((1 << bits) - 1)).astype(np.int64), counts
 
 
-def smooth_idf(columns, rows, *, bits=BITS):
-    """Inverse document frequency of each column, as TfidfVectorizer(smooth_idf=True) gives it."""
+def smooth_idf(columns, documents, *, bits=BITS):
+    """Inverse document frequency of each column over ``documents`` texts, as
+    TfidfVectorizer(smooth_idf=True) gives it."""
     frequency = np.bincount(columns, minlength=1 << bits)
-    return np.log((1 + rows) / (1 + frequency)) + 1.0
+    return np.log((1 + documents) / (1 + frequency)) + 1.0
 
 
 def char_matrix(texts, idf=None, *, bits=BITS, chunk=1000):

@@ -709,25 +709,24 @@ def train(records, settings=None, *, labels=LABELS, progress=None):
         fitted = make_ruled_out_head().fit(matrix, negated)
         ruled_out_coef, ruled_out_intercept = fitted.coef_[0], float(fitted.intercept_[0])
 
+    def out_of_fold_scores(make_head, rows, target, sample_weight):
+        scores = np.zeros(len(target))
+        for train_rows, held_out in folds.split(rows, target):
+            fitted = _fit_weighted(make_head(), rows[train_rows], target[train_rows], sample_weight[train_rows])
+            scores[held_out] = fitted.decision_function(rows[held_out])
+        return scores
+
     for index, label in enumerate(labels):
         notes = np.flatnonzero(annotated[:, index])
         label_matrix_rows, target = matrix[notes], targets[notes, index]
         log_odds = np.zeros((len(notes), len(heads) + 2))  # calibrated, out of fold: note, character, segment
         for head, make_head in enumerate(heads):
             report("cross-validating", 1 + index * (len(heads) + 2) + head, steps)
-            out_of_fold = np.zeros(len(notes))
-            for train_rows, held_out in folds.split(label_matrix_rows, target):
-                fitted = _fit_weighted(make_head(), label_matrix_rows[train_rows], target[train_rows],
-                                       weights[notes[train_rows], index])
-                out_of_fold[held_out] = fitted.decision_function(label_matrix_rows[held_out])
+            out_of_fold = out_of_fold_scores(make_head, label_matrix_rows, target, weights[notes, index])
             calibration[head, index], _ = platt_scaling(out_of_fold, target)
             log_odds[:, head] = calibration[head, index, 0] * out_of_fold + calibration[head, index, 1]
         report("cross-validating", 1 + index * (len(heads) + 2) + len(heads), steps)
-        out_of_fold = np.zeros(len(notes))
-        for train_rows, held_out in folds.split(label_matrix_rows, target):
-            fitted = make_char_head().fit(characters[notes[train_rows]], target[train_rows],
-                                          sample_weight=weights[notes[train_rows], index])
-            out_of_fold[held_out] = fitted.decision_function(characters[notes[held_out]])
+        out_of_fold = out_of_fold_scores(make_char_head, characters[notes], target, weights[notes, index])
         char_calibration[index], _ = platt_scaling(out_of_fold, target)
         log_odds[:, -2] = char_calibration[index, 0] * out_of_fold + char_calibration[index, 1]
         report("cross-validating", 1 + index * (len(heads) + 2) + len(heads) + 1, steps)
@@ -737,7 +736,7 @@ def train(records, settings=None, *, labels=LABELS, progress=None):
         segment_calibration[index], _ = platt_scaling(out_of_fold, target)
         log_odds[:, -1] = segment_calibration[index, 0] * out_of_fold + segment_calibration[index, 1]
         inputs = stack_inputs(log_odds, ruled_out_oof[notes])
-        if calibration[:, index, 0].max() == 0 and segment_calibration[index, 0] == 0 == char_calibration[index, 0]:
+        if calibration[:, index, 0].max() == 0 and segment_calibration[index, 0] == 0 and char_calibration[index, 0] == 0:
             # Every head gives the base rate: raising the label would raise it on every note.
             not_learned[label] = int(target.sum())
             stack_intercept[index] = log_odds[0, -1]
